@@ -1,0 +1,41 @@
+# The course's commands. Each one creates .venv and installs what it needs the first time.
+#   make lab      start JupyterLab on the course's start page
+#   make test     run the whole test suite (installs Debian's chromium for the browser test)
+#   make build    regenerate course/ and solutions/ from autograder/source/
+#   make grade SUBMISSIONS=folder OUT=folder   autograde a folder of student folders
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: lab test build grade chromium
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" course/00_start_here.ipynb
+
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest
+
+build: $(VENV)/.installed
+	$(BIN)/rnnlab-build
+
+grade: $(VENV)/.installed
+	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || { echo "usage: make grade SUBMISSIONS=folder OUT=folder"; exit 2; }
+	$(BIN)/rnnlab-grade "$(SUBMISSIONS)" "$(OUT)"

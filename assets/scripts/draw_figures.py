@@ -1,0 +1,406 @@
+"""Draw the diagrams of the lecture "Recurrent neural network model" as SVG files.
+
+Run from the repository root:
+
+    .venv/bin/python assets/scripts/draw_figures.py              # writes assets/figures/*.svg
+    .venv/bin/python assets/scripts/draw_figures.py --png /tmp/f  # also PNG previews (not committed)
+
+Only matplotlib is used (Figure objects, Agg backend, no pyplot state). The SVG output is
+deterministic: fixed hash salt, no date in the metadata, text drawn as paths.
+"""
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+matplotlib.rcParams.update({
+    "svg.hashsalt": "rnnlab",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "mathtext.fontset": "cm",
+    "font.size": 13,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+})
+
+OUT_DIR = Path(__file__).resolve().parent.parent / "figures"
+
+# Colours shared by the three figures.
+INK = "#1a202c"
+GREY = "#718096"
+CELL_FACE, CELL_EDGE = "#e3eefa", "#2b6cb0"
+IN_FACE, IN_EDGE = "#e6f4ea", "#2f855a"
+OUT_FACE, OUT_EDGE = "#fdf0e1", "#c05621"
+STATE_FACE = "#f4f4f6"
+C_AX = "#2f855a"  # W_ax and everything about the input
+C_AA = "#c53030"  # W_aa and the hidden state path
+C_YA = "#6b46c1"  # W_ya and the output
+WARN = "#b7791f"
+
+# Course notation as mathtext.
+A = r"a^{\langle %s\rangle}"
+X = r"x^{\langle %s\rangle}"
+YH = r"\hat{y}^{\langle %s\rangle}"
+
+
+def m(s):
+    """Wrap a mathtext expression in dollars."""
+    return f"${s}$"
+
+
+class Box:
+    """A rounded rectangle given by its centre, width and height (data units)."""
+
+    def __init__(self, ax, cx, cy, w, h, text="", face=CELL_FACE, edge=CELL_EDGE, size=14,
+                 lw=1.6, color=INK, rounding=0.08, zorder=3):
+        self.cx, self.cy, self.w, self.h = cx, cy, w, h
+        patch = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h,
+                               boxstyle=f"round,pad=0,rounding_size={rounding}",
+                               facecolor=face, edgecolor=edge, linewidth=lw, zorder=zorder)
+        ax.add_patch(patch)
+        if text:
+            ax.text(cx, cy, text, ha="center", va="center", fontsize=size, color=color,
+                    zorder=zorder + 1)
+
+    @property
+    def left(self):
+        return (self.cx - self.w / 2, self.cy)
+
+    @property
+    def right(self):
+        return (self.cx + self.w / 2, self.cy)
+
+    @property
+    def top(self):
+        return (self.cx, self.cy + self.h / 2)
+
+    @property
+    def bottom(self):
+        return (self.cx, self.cy - self.h / 2)
+
+
+def arrow(ax, start, end, color=INK, lw=1.6, style="-|>", mutation=14, zorder=2):
+    """A straight arrow from point ``start`` to point ``end`` (the head touches ``end``)."""
+    patch = FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=mutation, color=color,
+                            linewidth=lw, shrinkA=0.0, shrinkB=0.0, zorder=zorder,
+                            joinstyle="miter", capstyle="butt")
+    ax.add_patch(patch)
+    return patch
+
+
+def new_axes(width_in, height_in, xlim, ylim):
+    fig = Figure(figsize=(width_in, height_in))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+# --------------------------------------------------------------------------------------------
+# 1. A standard (fully connected) network on a sequence
+# --------------------------------------------------------------------------------------------
+
+def draw_standard_net():
+    fig, ax = new_axes(11.0, 6.45, (-0.2, 16.4), (-1.1, 8.95))
+
+    ax.text(8.1, 8.55, "A standard network reads the whole sequence as one fixed-size vector",
+            ha="center", va="center", fontsize=16, color=INK, weight="bold")
+
+    # Input slots x<1> .. x<5>, a gap, x<T_x>.
+    in_labels = ["1", "2", "3", "4", "5", None, "T_x"]
+    in_y = [7.2, 6.3, 5.4, 4.5, 3.6, 2.75, 1.9]
+    in_x = 2.2
+    inputs = {}
+    for lab, y in zip(in_labels, in_y):
+        if lab is None:
+            ax.text(in_x, y + 0.05, r"$\vdots$", ha="center", va="center", fontsize=18, color=INK)
+            continue
+        inputs[lab] = Box(ax, in_x, y, 1.25, 0.66, m(X % lab), face=IN_FACE, edge=IN_EDGE,
+                          size=15)
+
+    # Brace-like bracket: the inputs are stacked into one vector.
+    bx = 1.3
+    ax.plot([bx, bx - 0.15, bx - 0.15, bx], [in_y[0] + 0.33, in_y[0] + 0.33,
+                                            in_y[-1] - 0.33, in_y[-1] - 0.33],
+            color=GREY, lw=1.4)
+    ax.text(bx - 0.35, (in_y[0] + in_y[-1]) / 2, "stacked into one input vector",
+            rotation=90, ha="center", va="center", fontsize=12, color=GREY)
+
+    # Two hidden layers and the output layer, all fully connected.
+    h1 = [Circle((6.0, y), 0.3) for y in (7.0, 5.9, 4.8, 3.7, 2.6)]
+    h2 = [Circle((9.0, y), 0.3) for y in (6.45, 5.35, 4.25, 3.15)]
+    for layer in (h1, h2):
+        for c in layer:
+            c.set(facecolor=STATE_FACE, edgecolor=INK, linewidth=1.4, zorder=3)
+            ax.add_patch(c)
+
+    out_labels = ["1", "2", "3", None, "T_y"]
+    out_y = [6.9, 5.9, 4.9, 4.05, 3.2]
+    out_x = 12.2
+    outputs = {}
+    for lab, y in zip(out_labels, out_y):
+        if lab is None:
+            ax.text(out_x, y + 0.05, r"$\vdots$", ha="center", va="center", fontsize=18,
+                    color=INK)
+            continue
+        outputs[lab] = Box(ax, out_x, y, 1.25, 0.66, m(YH % lab), face=OUT_FACE, edge=OUT_EDGE,
+                           size=15)
+
+    def edge_to_circle(p, c):
+        """Point on the rim of circle ``c`` facing point ``p``."""
+        (cx, cy), r = c.center, c.radius
+        dx, dy = p[0] - cx, p[1] - cy
+        d = (dx * dx + dy * dy) ** 0.5
+        return (cx + r * dx / d, cy + r * dy / d)
+
+    # Connections: grey for all, coloured for the weights leaving positions 1 and 5.
+    for lab, box in inputs.items():
+        color, lw, z = (GREY, 0.6, 1)
+        if lab == "1":
+            color, lw, z = (C_AA, 1.5, 2)
+        elif lab == "5":
+            color, lw, z = (CELL_EDGE, 1.5, 2)
+        for c in h1:
+            ax.plot(*zip(box.right, edge_to_circle(box.right, c)), color=color, lw=lw, zorder=z)
+    for a in h1:
+        for b in h2:
+            ax.plot(*zip(edge_to_circle(b.center, a), edge_to_circle(a.center, b)), color=GREY,
+                    lw=0.6, zorder=1)
+    for b in h2:
+        for box in outputs.values():
+            ax.plot(*zip(edge_to_circle(box.left, b), box.left), color=GREY, lw=0.6, zorder=1)
+
+    ax.text(7.5, 7.75, "hidden layers", ha="center", va="center", fontsize=12, color=GREY)
+
+    # Annotation 1: fixed input length.
+    note1 = Box(ax, 3.85, -0.05, 7.3, 1.85, "", face="#fffaf0", edge=WARN, lw=1.3)
+    ax.text(note1.cx, note1.cy + 0.5, "input length is fixed", ha="center", va="center",
+            fontsize=14, color=WARN, weight="bold")
+    ax.text(note1.cx, note1.cy - 0.25, "exactly " + m(r"T_x") + " slots of size " + m(r"n_x")
+            + ": a longer sentence is cut,\na shorter one is padded", ha="center", va="center",
+            fontsize=11.5, color=INK, linespacing=1.35)
+    arrow(ax, (in_x, note1.top[1]), (in_x, in_y[-1] - 0.36), color=WARN, lw=1.3)
+
+    # Annotation 2: nothing is shared between positions (with a legend for the coloured weights).
+    note2 = Box(ax, 12.2, -0.05, 8.2, 1.85, "", face="#fffaf0", edge=WARN, lw=1.3)
+    ax.text(note2.cx, note2.cy + 0.5, "nothing learned at position 1\nis shared with position 5",
+            ha="center", va="center", fontsize=14, color=WARN, weight="bold", linespacing=1.2)
+    y_leg = note2.cy - 0.45
+    x_leg = note2.left[0] + 0.22
+    ax.plot([x_leg, x_leg + 0.55], [y_leg, y_leg], color=C_AA, lw=2.4, zorder=5)
+    ax.text(x_leg + 0.7, y_leg, "weights of " + m(X % 1), ha="left", va="center",
+            fontsize=11, color=INK, zorder=5)
+    ax.plot([x_leg + 2.75, x_leg + 3.3], [y_leg, y_leg], color=CELL_EDGE, lw=2.4, zorder=5)
+    ax.text(x_leg + 3.45, y_leg, "weights of " + m(X % 5) + ": learned separately",
+            ha="left", va="center", fontsize=11, color=INK, zorder=5)
+
+    # Output side label.
+    ax.text(out_x + 0.95, 5.05, m(r"T_y") + " outputs", rotation=-90, ha="center", va="center",
+            fontsize=12, color=GREY)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 2. The RNN, rolled and unrolled over T_x = 4 steps
+# --------------------------------------------------------------------------------------------
+
+def draw_unrolled():
+    fig, ax = new_axes(13.0, 5.0, (-0.1, 23.8), (-1.45, 7.6))
+    cell_w, cell_h = 1.9, 1.5
+    y_cell, y_x, y_y = 3.0, 0.2, 5.8
+
+    # ---- rolled version on the left ----
+    rx = 1.6
+    rolled = Box(ax, rx, y_cell, cell_w, cell_h, "RNN\ncell", size=13)
+    xr = Box(ax, rx, y_x, 1.15, 0.72, m(X % "t"), face=IN_FACE, edge=IN_EDGE, size=15)
+    yr = Box(ax, rx, y_y, 1.15, 0.72, m(YH % "t"), face=OUT_FACE, edge=OUT_EDGE, size=15)
+    arrow(ax, xr.top, rolled.bottom, color=C_AX)
+    arrow(ax, rolled.top, yr.bottom, color=C_YA)
+    # Self-loop on the right: a<t> leaves the cell and comes back as a<t-1> at the next step.
+    x_out, x_loop = rolled.right[0], rolled.right[0] + 0.55
+    y_hi, y_lo = rolled.cy + 0.4, rolled.cy - 0.4
+    ax.plot([x_out, x_loop, x_loop], [y_hi, y_hi, y_lo], color=C_AA, lw=1.6, zorder=2,
+            solid_joinstyle="round")
+    arrow(ax, (x_loop + 0.01, y_lo), (x_out, y_lo), color=C_AA)
+    ax.text(x_loop + 0.12, rolled.cy, m(A % "t"), ha="left", va="center", fontsize=14,
+            color=C_AA)
+    ax.text(rx, -0.95, "rolled", ha="center", va="center", fontsize=13, color=GREY,
+            style="italic")
+
+    ax.text(4.45, y_cell, "=", ha="center", va="center", fontsize=28, color=INK)
+
+    # ---- unrolled version ----
+    x0, dx = 8.25, 4.2
+    a0 = Box(ax, 5.6, y_cell, 1.05, 0.8, m(A % "0"), face=STATE_FACE, edge=INK, size=15)
+    ax.text(a0.cx, a0.bottom[1] - 0.35, "zeros", ha="center", va="top", fontsize=11,
+            color=GREY)
+    prev = a0
+    for t in range(1, 5):
+        cx = x0 + (t - 1) * dx
+        cell = Box(ax, cx, y_cell, cell_w, cell_h, "", size=13)
+        ax.text(cx, y_cell + 0.25, "RNN cell", ha="center", va="center", fontsize=12,
+                color=INK, zorder=5)
+        ax.text(cx, y_cell - 0.3, m(r"t=%d" % t), ha="center", va="center", fontsize=14,
+                color=GREY, zorder=5)
+        xb = Box(ax, cx, y_x, 1.15, 0.72, m(X % t), face=IN_FACE, edge=IN_EDGE, size=15)
+        yb = Box(ax, cx, y_y, 1.15, 0.72, m(YH % t), face=OUT_FACE, edge=OUT_EDGE, size=15)
+        arrow(ax, xb.top, cell.bottom, color=C_AX)
+        ax.text(cx + 0.12, (xb.top[1] + cell.bottom[1]) / 2, m(r"W_{ax}"), ha="left",
+                va="center", fontsize=14, color=C_AX)
+        arrow(ax, cell.top, yb.bottom, color=C_YA)
+        ax.text(cx + 0.12, (cell.top[1] + yb.bottom[1]) / 2, m(r"W_{ya},\ b_y"), ha="left",
+                va="center", fontsize=14, color=C_YA)
+        arrow(ax, prev.right, cell.left, color=C_AA)
+        mid = (prev.right[0] + cell.left[0]) / 2
+        ax.text(mid, y_cell + 0.12, m(A % (t - 1)), ha="center", va="bottom", fontsize=14,
+                color=C_AA)
+        if t > 1:
+            ax.text(mid, y_cell - 0.12, m(r"W_{aa}"), ha="center", va="top", fontsize=14,
+                    color=C_AA)
+        prev = cell
+    ax.text(a0.right[0] + (x0 - cell_w / 2 - a0.right[0]) / 2, y_cell - 0.12, m(r"W_{aa}"),
+            ha="center", va="top", fontsize=14, color=C_AA)
+    # Final state a<4> leaves to the right.
+    end = (prev.right[0] + 1.3, y_cell)
+    arrow(ax, prev.right, end, color=C_AA)
+    ax.text(end[0] + 0.1, y_cell, m(A % 4), ha="left", va="center", fontsize=14, color=C_AA)
+    ax.text(x0 + 1.5 * dx, -0.95, "unrolled over " + m(r"T_x = 4") + " time steps",
+            ha="center", va="center", fontsize=13, color=GREY, style="italic")
+
+    # ---- parameter sharing banner ----
+    ax.text(x0 + 1.5 * dx, 7.0,
+            "parameter sharing: the same " + m(r"W_{ax},\ W_{aa},\ b_a") + " and " +
+            m(r"W_{ya},\ b_y") + " are used at every time step",
+            ha="center", va="center", fontsize=14, color=INK,
+            bbox={"boxstyle": "round,pad=0.35", "facecolor": "#f7fafc", "edgecolor": GREY,
+                  "linewidth": 1.0})
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 3. One RNN cell
+# --------------------------------------------------------------------------------------------
+
+def draw_cell():
+    fig, ax = new_axes(12.0, 7.8, (-0.3, 20.3), (-1.75, 11.45))
+    y_mid = 3.45  # height of the sum, the tanh and the a<t> output
+
+    # The cell body: everything between a<t-1>, x<t> and the outputs a<t>, y_hat<t>.
+    body = Box(ax, 9.35, 4.9, 11.9, 7.4, "", face="#f5f9fe", edge=CELL_EDGE, lw=2.0,
+               rounding=0.3, zorder=1)
+    ax.text(body.left[0] + 0.3, body.top[1] - 0.4, "RNN cell, time step " + m(r"t"), ha="left",
+            va="center", fontsize=13, color=CELL_EDGE)
+
+    # Inputs: a<t-1> from the left, x<t> from below.
+    a_prev = (0.0, 4.5)
+    ax.text(a_prev[0] + 0.1, a_prev[1] + 0.3, m(A % "t-1"), ha="left", va="bottom",
+            fontsize=17, color=C_AA)
+    ax.text(a_prev[0] + 0.1, a_prev[1] - 0.3, m(r"(n_a, m)"), ha="left", va="top", fontsize=13,
+            color=GREY)
+    x_in = Box(ax, 6.0, -0.35, 1.3, 0.8, m(X % "t"), face=IN_FACE, edge=IN_EDGE, size=17)
+    ax.text(x_in.right[0] + 0.2, x_in.cy, m(r"(n_x, m)"), ha="left", va="center", fontsize=13,
+            color=GREY)
+
+    # The two matrix products.
+    waa = Box(ax, 6.0, 4.5, 2.2, 0.85, m(r"W_{aa}\," + A % "t-1"), face="white", edge=C_AA,
+              size=15)
+    wax = Box(ax, 6.0, 2.4, 2.2, 0.85, m(r"W_{ax}\," + X % "t"), face="white", edge=C_AX,
+              size=15)
+    arrow(ax, a_prev, waa.left, color=C_AA)
+    arrow(ax, x_in.top, wax.bottom, color=C_AX)
+
+    # Sum node: W_aa a<t-1> + W_ax x<t> + b_a.
+    px, r = 8.9, 0.38
+    ax.add_patch(Circle((px, y_mid), r, facecolor="white", edgecolor=INK, linewidth=1.6,
+                        zorder=3))
+    ax.text(px, y_mid + 0.02, "+", ha="center", va="center", fontsize=20, color=INK, zorder=4)
+    diag = 0.7071 * r  # the two products enter the circle at 45 degrees
+    ax.plot([waa.right[0], 8.2], [waa.cy, waa.cy], color=C_AA, lw=1.6, zorder=2)
+    arrow(ax, (8.2, waa.cy), (px - diag, y_mid + diag), color=C_AA)
+    ax.plot([wax.right[0], 8.2], [wax.cy, wax.cy], color=C_AX, lw=1.6, zorder=2)
+    arrow(ax, (8.2, wax.cy), (px - diag, y_mid - diag), color=C_AX)
+    ax.text(px, 1.95, m(r"b_a"), ha="center", va="center", fontsize=16, color=INK)
+    ax.text(px + 0.4, 1.95, m(r"(n_a, 1)"), ha="left", va="center", fontsize=12, color=GREY)
+    arrow(ax, (px, 2.3), (px, y_mid - r), color=INK)
+
+    # tanh.
+    tanh = Box(ax, 11.2, y_mid, 1.45, 0.85, m(r"\tanh"), face="#fff5f5", edge=INK, size=17)
+    arrow(ax, (px + r, y_mid), tanh.left, color=INK)
+
+    # a<t> leaves to the right (next time step) and goes up to the output.
+    split = (13.1, y_mid)
+    ax.plot([tanh.right[0], split[0]], [y_mid, y_mid], color=C_AA, lw=1.6, zorder=2)
+    ax.add_patch(Circle(split, 0.08, color=C_AA, zorder=4))
+    a_out = (19.9, y_mid)
+    arrow(ax, split, a_out, color=C_AA)
+    ax.text(17.8, y_mid + 0.3, m(A % "t"), ha="center", va="bottom", fontsize=17, color=C_AA)
+    ax.text(17.8, y_mid - 0.3, m(r"(n_a, m)"), ha="center", va="top", fontsize=13, color=GREY)
+    ax.text(17.8, y_mid - 1.05, "to the next\ntime step", ha="center", va="top", fontsize=11,
+            color=GREY, linespacing=1.2)
+
+    soft = Box(ax, split[0], 6.6, 4.1, 0.95,
+               m(r"\mathrm{softmax}(W_{ya}\," + A % "t" + r" + b_y)"),
+               face=OUT_FACE, edge=C_YA, size=16)
+    arrow(ax, split, soft.bottom, color=C_AA)
+    ax.text(split[0] + 0.15, (y_mid + soft.bottom[1]) / 2, m(A % "t"), ha="left", va="center",
+            fontsize=15, color=C_AA)
+    yhat = Box(ax, split[0], 10.0, 1.3, 0.8, m(YH % "t"), face=OUT_FACE, edge=OUT_EDGE, size=17)
+    arrow(ax, soft.top, yhat.bottom, color=C_YA)
+    ax.text(yhat.right[0] + 0.2, yhat.cy, m(r"(n_y, m)"), ha="left", va="center", fontsize=13,
+            color=GREY)
+
+    # Parameter shapes (top left, outside the cell).
+    ax.text(0.0, 10.75, "parameters, shared by all time steps", ha="left", va="center",
+            fontsize=13, color=INK, weight="bold")
+    rows = [
+        (m(r"W_{aa}") + "  " + m(r"(n_a, n_a)"), C_AA, 0.2, 10.1),
+        (m(r"W_{ax}") + "  " + m(r"(n_a, n_x)"), C_AX, 0.2, 9.45),
+        (m(r"b_a") + "  " + m(r"(n_a, 1)"), INK, 0.2, 8.8),
+        (m(r"W_{ya}") + "  " + m(r"(n_y, n_a)"), C_YA, 3.6, 10.1),
+        (m(r"b_y") + "  " + m(r"(n_y, 1)"), C_YA, 3.6, 9.45),
+    ]
+    for txt, col, x, y in rows:
+        ax.text(x, y, txt, ha="left", va="center", fontsize=14, color=col)
+
+    # The two equations at the bottom.
+    ax.text(body.cx, -1.4,
+            m(A % "t" + r" = \tanh(W_{aa}\," + A % "t-1" + r" + W_{ax}\," + X % "t" +
+              r" + b_a)") + "        " +
+            m(YH % "t" + r" = \mathrm{softmax}(W_{ya}\," + A % "t" + r" + b_y)"),
+            ha="center", va="center", fontsize=15, color=INK)
+    return fig
+
+
+FIGURES = {
+    "rnn_standard_net": draw_standard_net,
+    "rnn_unrolled": draw_unrolled,
+    "rnn_cell": draw_cell,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--png", type=Path, default=None,
+                        help="also write PNG previews into this folder (not committed)")
+    args = parser.parse_args()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    for name, draw in FIGURES.items():
+        fig = draw()
+        svg = OUT_DIR / f"{name}.svg"
+        fig.savefig(svg, format="svg", metadata={"Date": None})
+        print(f"wrote {svg.relative_to(OUT_DIR.parent.parent)} ({svg.stat().st_size} bytes)")
+        if args.png is not None:
+            args.png.mkdir(parents=True, exist_ok=True)
+            fig.savefig(args.png / f"{name}.png", format="png", dpi=110)
+
+
+if __name__ == "__main__":
+    main()

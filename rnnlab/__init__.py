@@ -1,0 +1,1 @@
+"""Helpers for the recurrent neural networks course (widgets, data, checks)."""

@@ -1,0 +1,165 @@
+"""Build ``course/`` and ``solutions/`` from the single source in ``autograder/source/``.
+
+    rnnlab-build                 # regenerate course/ and solutions/ (solutions executed)
+    rnnlab-build --no-execute    # the same without running the solutions (fast)
+    rnnlab-build --out DIR       # write DIR/course and DIR/solutions instead
+
+``course/`` holds nbgrader's student version (stubs, visible tests, no outputs);
+``solutions/`` holds the worked code without hidden tests, executed, with its outputs.
+Both open on a start page made from ``autograder/syllabus.toml``.
+"""
+
+import argparse
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbgrader.preprocessors import ClearHiddenTests
+
+REPO = Path(__file__).resolve().parent.parent
+AUTOGRADER = REPO / "autograder"
+START_PAGE = "00_start_here.ipynb"
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+# TensorFlow's absl/oneDNN start-up lines would otherwise land in every notebook that imports it.
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def load_syllabus():
+    """The course plan: ``{"title", "objectives", "part": [{"name", "notebook": [{"id", "title"}]}]}``."""
+    return tomllib.loads((AUTOGRADER / "syllabus.toml").read_text())
+
+
+def written_assignments():
+    """Ids of the syllabus entries whose source notebook exists, in course order."""
+    ids = [entry["id"] for part in load_syllabus()["part"] for entry in part["notebook"]]
+    unknown = sorted({p.name for p in (AUTOGRADER / "source").iterdir() if p.is_dir()} - set(ids))
+    if unknown:
+        raise SystemExit(f"autograder/source has assignments missing from syllabus.toml: {unknown}")
+    return [i for i in ids if (AUTOGRADER / "source" / i / f"{i}.ipynb").exists()]
+
+
+def run_nbgrader(args, root, timeout=None):
+    """Run ``nbgrader ARGS`` in the course root ``root``; returns the CompletedProcess."""
+    # nbgrader runs `alembic` (installed beside it) by name: put this environment's bin/ first.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, **QUIET_TENSORFLOW, "PATH": path}
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def make_course_root(root, assignments):
+    """Make ``root`` an nbgrader course (config, source, gradebook) with ``assignments`` released.
+
+    Returns the path of the release folder: ``release/<id>/<id>.ipynb``.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(AUTOGRADER / "nbgrader_config.py", root / "nbgrader_config.py")
+    if not (root / "source").exists():
+        (root / "source").symlink_to(AUTOGRADER / "source", target_is_directory=True)
+    for assignment in assignments:
+        result = run_nbgrader(["generate_assignment", assignment, "--force"], root)
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stderr}")
+    return root / "release"
+
+
+def solution_notebook(source):
+    """The worked version of a source notebook: solution markers and hidden tests removed."""
+    notebook = copy.deepcopy(source)
+    notebook, _ = ClearHiddenTests().preprocess(notebook, {})
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            lines = cell.source.split("\n")
+            cell.source = "\n".join(line for line in lines if line.strip() not in SOLUTION_MARKERS)
+    return notebook
+
+
+def execute(notebook, folder, timeout=600):
+    """Run ``notebook`` with ``folder`` as working directory, keeping outputs and widget state."""
+    os.environ.update(QUIET_TENSORFLOW)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}}, store_widget_state=True)
+    client.execute()
+    return notebook
+
+
+def start_page(kind, available):
+    """The start page of ``course/`` (``kind="course"``) or ``solutions/`` listing every notebook."""
+    syllabus = load_syllabus()
+    intro = {
+        "course": "This folder holds the notebooks you work in. Each one explains an idea, lets you "
+                  "play with it in a widget, and asks you to write a few functions; the test cell "
+                  "under each exercise tells you whether your code is right and, if not, what to look "
+                  "at. Work through them in order: later notebooks build on earlier ones.",
+        "solutions": "This folder holds the worked notebooks, executed, with every plot and widget "
+                     "picture in place: read them without running anything, or run them to play with "
+                     "the widgets. The exercises of `course/` are solved here.",
+    }[kind]
+    lines = [f"# {syllabus['title']}", "", intro, ""]
+    for part in syllabus["part"]:
+        lines += [f"## {part['name']}", ""]
+        for number, entry in enumerate(part["notebook"], 1):
+            written = entry["id"] in available
+            name = f"[{entry['title']}]({entry['id']}.ipynb)" if written else f"{entry['title']} *(in preparation)*"
+            lines.append(f"{number}. {name}")
+        lines.append("")
+    lines += ["## What you will be able to do", ""]
+    lines += [f"{number}. {objective}" for number, objective in enumerate(syllabus["objectives"], 1)]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(lines).strip() + "\n")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+def write(notebook, path):
+    """Write a notebook, creating the folder; cell ids are kept as they are."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+
+
+def build(out=REPO, execute_solutions=True, log=print):
+    """Regenerate ``out/course`` and ``out/solutions``; returns ``{id: seconds to execute}``."""
+    out = Path(out)
+    assignments = written_assignments()
+    timings = {}
+    for kind in ("course", "solutions"):
+        folder = out / kind
+        if folder.exists():
+            shutil.rmtree(folder)
+        write(start_page(kind, assignments), folder / START_PAGE)
+    with tempfile.TemporaryDirectory() as scratch:
+        release = make_course_root(scratch, assignments)
+        for assignment in assignments:
+            shutil.copy(release / assignment / f"{assignment}.ipynb", out / "course" / f"{assignment}.ipynb")
+    for assignment in assignments:
+        source = nbformat.read(AUTOGRADER / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        notebook = solution_notebook(source)
+        if execute_solutions:
+            started = time.perf_counter()
+            execute(notebook, out / "solutions")
+            timings[assignment] = time.perf_counter() - started
+            log(f"executed {assignment} in {timings[assignment]:.1f} s")
+        write(notebook, out / "solutions" / f"{assignment}.ipynb")
+    log(f"built {len(assignments)} notebook(s) into {out / 'course'} and {out / 'solutions'}")
+    return timings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO, help="folder to write course/ and solutions/ into")
+    parser.add_argument("--no-execute", action="store_true", help="do not execute the solutions")
+    args = parser.parse_args(argv)
+    build(args.out, execute_solutions=not args.no_execute)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""course/ and solutions/ are what the build makes from autograder/source, and leak nothing."""
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from rnnlab.build import START_PAGE, load_syllabus, written_assignments
+
+SOURCE = REPO / "autograder" / "source"
+
+
+def notebook_names(folder):
+    return sorted(path.name for path in folder.glob("*.ipynb"))
+
+
+def cells(path, with_metadata):
+    notebook = nbformat.read(path, as_version=4)
+    return [(cell.cell_type, cell.source, cell.metadata.get("nbgrader") if with_metadata else None)
+            for cell in notebook.cells]
+
+
+@pytest.mark.parametrize("kind", ["course", "solutions"])
+def test_committed_folder_is_what_the_build_makes(kind, fresh_build):
+    """Code, text and grading metadata must match a fresh build (outputs may differ)."""
+    assert notebook_names(REPO / kind) == notebook_names(fresh_build / kind), \
+        f"{kind}/ holds other notebooks than the build makes: run rnnlab-build"
+    for name in notebook_names(fresh_build / kind):
+        assert cells(REPO / kind / name, kind == "course") == cells(fresh_build / kind / name, kind == "course"), \
+            f"{kind}/{name} differs from what autograder/source makes: run rnnlab-build and commit"
+
+
+def regions(source, begin, end):
+    """The lines between ``### BEGIN <x>`` and ``### END <x>`` markers in a cell's source."""
+    found, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            found.append(line.strip())
+    return found
+
+
+def source_lines(marker):
+    """Distinctive lines of every region marked ``marker`` in the source notebooks."""
+    lines = set()
+    for path in SOURCE.glob("*/*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        outside = "\n".join(line for cell in notebook.cells for line in cell.source.splitlines()
+                            if line.strip() not in set(regions(cell.source, f"BEGIN {marker}", f"END {marker}")))
+        for cell in notebook.cells:
+            lines.update(line for line in regions(cell.source, f"BEGIN {marker}", f"END {marker}")
+                         if len(line) > 25 and line not in outside)
+    return lines
+
+
+def everything_in(path):
+    """All text of a notebook file: sources and outputs, as stored."""
+    return json.dumps(json.loads(path.read_text()), ensure_ascii=False)
+
+
+def test_no_hidden_test_reaches_students_or_readers():
+    hidden = source_lines("HIDDEN TESTS")
+    assert len(hidden) > 20, "the source notebooks should have hidden tests"
+    for kind in ("course", "solutions"):
+        for path in (REPO / kind).glob("*.ipynb"):
+            text = everything_in(path)
+            assert "HIDDEN TESTS" not in text, f"{kind}/{path.name} has hidden-test markers"
+            leaked = [line for line in hidden if json.dumps(line)[1:-1] in text]
+            assert not leaked, f"{kind}/{path.name} shows hidden-test lines: {leaked[:3]}"
+
+
+def test_no_solution_reaches_students():
+    solved = source_lines("SOLUTION")
+    assert solved
+    for path in (REPO / "course").glob("*.ipynb"):
+        text = everything_in(path)
+        leaked = [line for line in solved if json.dumps(line)[1:-1] in text]
+        assert not leaked, f"course/{path.name} shows solution lines: {leaked[:3]}"
+        assert "### BEGIN SOLUTION" not in text
+
+
+def test_nbgrader_copies_nothing_but_the_notebook_into_a_release():
+    for folder in SOURCE.iterdir():
+        assert sorted(p.name for p in folder.iterdir()) == [f"{folder.name}.ipynb"], \
+            f"source/{folder.name} holds files that nbgrader would copy to students"
+
+
+def test_course_notebooks_have_no_outputs():
+    for path in (REPO / "course").glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            assert not cell.get("outputs"), f"course/{path.name} has outputs"
+
+
+def test_solutions_are_executed_with_pictures():
+    for assignment in written_assignments():
+        notebook = nbformat.read(REPO / "solutions" / f"{assignment}.ipynb", as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert all(cell.execution_count for cell in code), f"solutions/{assignment} is not fully executed"
+        errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"solutions/{assignment} has errors: {errors[:1]}"
+        pictures = [o for cell in code for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert pictures, f"solutions/{assignment} shows no picture"
+        assert notebook.metadata.get("widgets"), f"solutions/{assignment} lacks the saved widget state"
+
+
+@pytest.mark.parametrize("kind", ["course", "solutions"])
+def test_start_page_lists_every_notebook_in_order(kind):
+    text = nbformat.read(REPO / kind / START_PAGE, as_version=4).cells[0].source
+    titles = [entry["title"] for part in load_syllabus()["part"] for entry in part["notebook"]]
+    positions = [text.index(title) for title in titles]
+    assert positions == sorted(positions), "the start page must list the notebooks in course order"
+    links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
+    assert links == [f"{assignment}.ipynb" for assignment in written_assignments()]
+    assert all((REPO / kind / link).exists() for link in links)
+
+
+def test_figures_referenced_by_notebooks_exist():
+    for path in SOURCE.glob("*/*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for figure in re.findall(r"\]\(\.\./(assets/[^)]+)\)", cell.source):
+                assert (REPO / figure).exists(), f"{path.name} shows a missing figure {figure}"

@@ -1,0 +1,65 @@
+"""The checking helpers say what is wrong, and stay quiet when nothing is."""
+
+import numbers
+
+import numpy as np
+import pytest
+
+from rnnlab.checks import CheckFailed, check_array, check_distribution, check_returns, check_value
+
+
+def test_check_array_accepts_close_values():
+    check_array("a", np.array([[1.0, 2.0]]), [[1.0, 2.0 + 1e-10]])
+
+
+def test_check_array_names_shape():
+    with pytest.raises(CheckFailed, match=r"a_next: has shape \(2, 3\), expected \(3, 2\)"):
+        check_array("a_next", np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_check_array_gives_largest_difference_and_index():
+    expected = np.zeros((2, 2))
+    actual = expected.copy()
+    actual[1, 0] = 0.5
+    with pytest.raises(CheckFailed) as failure:
+        check_array("y", actual, expected, hint="look at the bias")
+    message = str(failure.value)
+    assert "largest difference is 0.5 at index (1, 0)" in message
+    assert "Hint: look at the bias" in message
+
+
+def test_check_array_names_a_known_mistake():
+    expected, wrong = np.ones(3), np.full(3, 2.0)
+    with pytest.raises(CheckFailed, match="this is what happens with: the bias was added twice"):
+        check_array("v", wrong.copy(), expected, mistakes={"the bias was added twice": wrong}, hint="other")
+
+
+def test_check_array_rejects_lists_and_nan():
+    with pytest.raises(CheckFailed, match="should be a numpy array, got list"):
+        check_array("v", [1.0], np.ones(1))
+    with pytest.raises(CheckFailed, match="contains nan at index"):
+        check_array("v", np.array([np.nan]), np.ones(1))
+
+
+def test_check_returns_counts_values():
+    assert check_returns("f", (1, 2), ["a", "b"]) == (1, 2)
+    with pytest.raises(CheckFailed, match=r"should return a tuple \(a, b\) of 2 values, got ndarray"):
+        check_returns("f", np.zeros(2), ["a", "b"])
+
+
+def test_check_distribution_spots_wrong_axis():
+    columns_sum_to_one = np.array([[0.2, 0.5], [0.8, 0.5]])
+    check_distribution("p", columns_sum_to_one, axis=0)
+    rows_sum_to_one = np.array([[0.2, 0.8], [0.5, 0.5]])
+    with pytest.raises(CheckFailed, match="normalise along axis=0"):
+        check_distribution("p", rows_sum_to_one, axis=0)
+    with pytest.raises(CheckFailed, match="negative, infinite or NaN"):
+        check_distribution("p", np.array([[np.nan], [1.0]]), axis=0)
+
+
+def test_check_value_type_and_value():
+    check_value("n", np.int64(5), 5, kind=numbers.Integral)
+    with pytest.raises(CheckFailed, match="should be of type Integral, got float"):
+        check_value("n", 5.0, 5, kind=numbers.Integral)
+    with pytest.raises(CheckFailed, match="is 4, expected 5"):
+        check_value("n", 4, 5)

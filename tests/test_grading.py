@@ -1,0 +1,138 @@
+"""The autograder end to end: right scores, a batch that survives bad submissions, no leaks."""
+
+import copy
+import csv
+import html
+import re
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from rnnlab.grade import grade_all
+from test_build import source_lines
+
+NOTEBOOK = "03_rnn_model"
+FULL = {"test_count_parameters": 1.0, "test_rnn_step": 3.0, "test_rnn_unroll": 3.0}
+
+
+def edited(notebook, grade_id, old, new):
+    """A copy of ``notebook`` with ``old`` replaced by ``new`` in the cell ``grade_id``."""
+    notebook = copy.deepcopy(notebook)
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    assert old in cell.source, f"{old!r} not in cell {grade_id}"
+    cell.source = cell.source.replace(old, new)
+    return notebook
+
+
+def make_submissions(folder):
+    """One student folder per situation the grader must handle."""
+    solved = nbformat.read(REPO / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
+    untouched = nbformat.read(REPO / "course" / f"{NOTEBOOK}.ipynb", as_version=4)
+    skipped = copy.deepcopy(untouched)
+    for cell in skipped.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.metadata["tags"] = ["skip-execution", "raises-exception"]
+    noise = ("    import sys, warnings\n    import tensorflow\n    warnings.warn('this step is slow')\n"
+             "    print('W0000 00:00:00 absl] a log line', file=sys.stderr)\n    Wax, Waa, Wya =")
+    notebooks = {
+        "solved": solved,
+        "solved_again": solved,
+        "untouched": untouched,
+        # the softmax normalised over the examples instead of the classes
+        "mistake": edited(solved, "rnn_step", "axis=0", "axis=1"),
+        "endless": edited(solved, "rnn_unroll", "    for t in range(T_x):",
+                          "    while True:\n        pass\n    for t in range(T_x):"),
+        "skip_tag": skipped,
+        # stderr from warnings, absl-style logs and TensorFlow's import in a test cell
+        "noisy": edited(solved, "rnn_step", "    Wax, Waa, Wya =", noise),
+        "crash": edited(solved, "rnn_unroll", "    n_a, m = a0.shape", "    import os\n    os._exit(1)"),
+    }
+    for student, notebook in notebooks.items():
+        (folder / student).mkdir(parents=True)
+        nbformat.write(notebook, folder / student / f"{NOTEBOOK}.ipynb")
+    (folder / "broken").mkdir()
+    (folder / "broken" / f"{NOTEBOOK}.ipynb").write_text("{ this is not a notebook")
+    (folder / "missing").mkdir()
+    (folder / "missing" / "notes.txt").write_text("I forgot to upload it")
+    (folder / "bad name").mkdir()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    submissions = tmp_path_factory.mktemp("submissions")
+    make_submissions(submissions)
+    out = tmp_path_factory.mktemp("graded")
+    grade_all(submissions, out, timeout=10, jobs=2)
+    with open(out / "grades.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    return out, rows
+
+
+def scores(row):
+    return {grade_id: float(row[f"{NOTEBOOK}:{grade_id}"]) for grade_id in FULL}
+
+
+def test_grade_sheet_has_a_row_per_student_and_a_column_per_exercise(graded):
+    _, rows = graded
+    assert set(rows) == {"(max)", "solved", "solved_again", "untouched", "mistake", "endless", "skip_tag",
+                         "noisy", "crash", "broken", "missing", "bad name"}
+    assert scores(rows["(max)"]) == FULL and float(rows["(max)"]["total"]) == 7
+
+
+def test_solution_scores_full_marks_every_time(graded):
+    _, rows = graded
+    for student in ("solved", "solved_again"):
+        assert scores(rows[student]) == FULL and float(rows[student]["total"]) == 7
+        assert rows[student]["problems"] == ""
+
+
+def test_untouched_student_version_scores_zero(graded):
+    _, rows = graded
+    assert float(rows["untouched"]["total"]) == 0 and rows["untouched"]["problems"] == ""
+
+
+def test_typical_mistake_loses_that_exercise_only(graded):
+    out, rows = graded
+    assert scores(rows["mistake"]) == {**FULL, "test_rnn_step": 0.0}
+    feedback = (out / "feedback" / "mistake" / f"{NOTEBOOK}.html").read_text()
+    assert "should sum to 1 along axis 0" in feedback
+
+
+def test_infinite_loop_times_out_and_the_rest_is_graded(graded):
+    out, rows = graded
+    assert scores(rows["endless"]) == {**FULL, "test_rnn_unroll": 0.0}
+    assert "CellTimeoutError" in (out / "feedback" / "endless" / f"{NOTEBOOK}.html").read_text()
+
+
+def test_skip_execution_tag_earns_nothing(graded):
+    _, rows = graded
+    assert float(rows["skip_tag"]["total"]) == 0
+
+
+def test_stderr_in_a_test_cell_does_not_zero_a_correct_answer(graded):
+    _, rows = graded
+    assert scores(rows["noisy"]) == FULL
+
+
+def test_bad_submissions_are_named_and_the_batch_goes_on(graded):
+    _, rows = graded
+    assert "cannot be read (NotJSONError" in rows["broken"]["problems"]
+    assert "is missing" in rows["missing"]["problems"]
+    assert "not a valid student id" in rows["bad name"]["problems"]
+    assert "could not be fully graded" in rows["crash"]["problems"] and "DeadKernelError" in rows["crash"]["problems"]
+    for student in ("broken", "missing", "bad name", "crash"):
+        assert float(rows[student]["total"]) == 0
+
+
+def test_feedback_never_shows_hidden_tests(graded):
+    out, _ = graded
+    hidden = source_lines("HIDDEN TESTS")
+    pages = list((out / "feedback").rglob("*.html"))
+    assert len(pages) >= 6
+    for page in pages:
+        text = page.read_text()
+        assert "HIDDEN TESTS" not in text
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        leaked = [line for line in hidden if line in plain]
+        assert not leaked, f"{page} shows hidden-test lines: {leaked[:2]}"
