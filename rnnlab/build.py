@@ -115,7 +115,7 @@ def start_page(kind, available):
     lines += ["## What you will be able to do", ""]
     lines += [f"{number}. {objective}" for number, objective in enumerate(syllabus["objectives"], 1)]
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(lines).strip() + "\n")]
+    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(lines).strip() + "\n", id="start-page")]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook
 

@@ -40,3 +40,44 @@ def load_hidden_state_traces():
     trace = json.loads((assets_dir() / "traces" / "rnn_hidden_states.json").read_text())
     return [{"text": example["text"], "a": np.array(example["a"]), "y_hat": np.array(example["y_hat"])}
             for example in trace["examples"]]
+
+
+LSTM_PARAMETER_NAMES = ("Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo", "Wy", "by")
+
+
+def load_lstm_memory():
+    """The small LSTM shipped with the course, trained to remember a cue bit for up to 15 steps.
+
+    Returns ``(parameters, input_names)``. ``parameters`` holds, in float64, ``Wf, Wi, Wc, Wo`` of
+    shape ``(n_a, n_a + n_x)`` acting on ``[a<t-1>; x<t>]`` (previous hidden state first), ``bf, bi,
+    bc, bo`` of shape ``(n_a, 1)``, ``Wy (n_y, n_a)`` and ``by (n_y, 1)``, with ``n_a = 8``,
+    ``n_x = 4`` and ``n_y = 2``. ``input_names`` lists the ``n_x`` inputs in one-hot order:
+    ``["cue 0", "cue 1", "noise", "recall"]``.
+    """
+    with np.load(assets_dir() / "models" / "lstm_memory.npz") as archive:
+        parameters = {name: archive[name].astype(np.float64) for name in LSTM_PARAMETER_NAMES}
+        input_names = [str(name) for name in archive["inputs"]]
+    return parameters, input_names
+
+
+def load_lstm_gate_traces():
+    """Precomputed runs of the shipped LSTM on four example sequences, in three forget-gate modes.
+
+    Returns a list of dicts, one per example, with ``T_x = 16``, ``n_a = 8``, ``n_y = 2``:
+
+    - ``name`` (like ``"cue 1 at t=2"``), ``cue`` (the bit, 0 or 1), ``cue_step`` (1-based step of
+      the cue) and ``inputs``, an int array of shape ``(T_x,)``: the index of ``x<t>`` in the
+      input names of :func:`load_lstm_memory`.
+    - ``modes``: a dict from ``"learned"``, ``"forced open"`` (``Wf = 0``, ``bf = +20``, so
+      ``Γf ≈ 1``) and ``"forced shut"`` (``Wf = 0``, ``bf = -20``, so ``Γf ≈ 0``) to a dict of
+      arrays ``ft, it, cct, ot, c, a`` of shape ``(n_a, T_x)`` and ``y`` of shape ``(n_y, T_x)``.
+      Column ``t - 1`` is step ``t``, computed from ``a<0> = 0`` and ``c<0> = 0``.
+
+    The numbers are rounded to 5 decimals.
+    """
+    trace = json.loads((assets_dir() / "traces" / "lstm_gates.json").read_text())
+    return [{"name": example["name"], "cue": int(example["cue"]), "cue_step": int(example["cue_step"]),
+             "inputs": np.array(example["inputs"], dtype=int),
+             "modes": {mode: {name: np.array(values) for name, values in arrays.items()}
+                       for mode, arrays in example["modes"].items()}}
+            for example in trace["examples"]]

@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .data import load_char_rnn, load_hidden_state_traces
+from .data import load_char_rnn, load_hidden_state_traces, load_lstm_gate_traces, load_lstm_memory
 from .plots import FigureWidget, new_figure, show_char
 
 
@@ -41,10 +41,14 @@ class HiddenStateExplorer(FigureWidget):
         self._build_figure()
         self._assemble(widgets.HBox([self.example, self.text]), widgets.HBox([self.play, self.t]))
 
-        self.example.observe(lambda change: setattr(self.text, "value", change["new"]), "value")
+        self.example.observe(self._example_picked, "value")
         self.text.observe(lambda change: self.show_text(change["new"]), "value")
         self.t.observe(lambda change: self.show_step(), "value")
         self.show_text(first)
+
+    def _example_picked(self, change):
+        if change["new"] is not None:  # None: the text typed in is not one of the examples
+            self.text.value = change["new"]
 
     def _build_figure(self):
         self.figure = new_figure(11, 3.9)
@@ -125,6 +129,7 @@ class HiddenStateExplorer(FigureWidget):
                 self.say(f"Your step function failed ({type(error).__name__}: {error}); "
                          "showing the precomputed trace instead.", error=True)
         self.sequence, self.a, self.y_hat = text, a, y_hat
+        self.example.value = text if text in self.traces else None
         steps = len(text)
         self.heatmap.set_data(a)
         self.heatmap.set_extent((-0.5, steps - 0.5, self.n_a - 0.5, -0.5))

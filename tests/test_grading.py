@@ -48,6 +48,14 @@ def make_submissions(folder):
         "noisy": edited(solved, "rnn_step", "    Wax, Waa, Wya =", noise),
         "crash": edited(solved, "rnn_unroll", "    n_a, m = a0.shape", "    import os\n    os._exit(1)"),
     }
+    # a wrong rnn_step whose locked test cell was emptied, or deleted altogether
+    wrong = edited(solved, "rnn_step", "np.tanh(", "(")
+    notebooks["tampered"], notebooks["deleted"] = copy.deepcopy(wrong), copy.deepcopy(wrong)
+    for cell in notebooks["tampered"].cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_step":
+            cell.source = "pass"
+    notebooks["deleted"].cells = [cell for cell in wrong.cells
+                                  if cell.metadata.get("nbgrader", {}).get("grade_id") != "test_rnn_step"]
     for student, notebook in notebooks.items():
         (folder / student).mkdir(parents=True)
         nbformat.write(notebook, folder / student / f"{NOTEBOOK}.ipynb")
@@ -76,7 +84,7 @@ def scores(row):
 def test_grade_sheet_has_a_row_per_student_and_a_column_per_exercise(graded):
     _, rows = graded
     assert set(rows) == {"(max)", "solved", "solved_again", "untouched", "mistake", "endless", "skip_tag",
-                         "noisy", "crash", "broken", "missing", "bad name"}
+                         "noisy", "crash", "tampered", "deleted", "broken", "missing", "bad name"}
     assert scores(rows["(max)"]) == FULL and float(rows["(max)"]["total"]) == 7
 
 
@@ -103,6 +111,12 @@ def test_infinite_loop_times_out_and_the_rest_is_graded(graded):
     out, rows = graded
     assert scores(rows["endless"]) == {**FULL, "test_rnn_unroll": 0.0}
     assert "CellTimeoutError" in (out / "feedback" / "endless" / f"{NOTEBOOK}.html").read_text()
+
+
+def test_emptied_or_deleted_test_cell_earns_nothing(graded):
+    _, rows = graded
+    for student in ("tampered", "deleted"):
+        assert scores(rows[student]) == {**FULL, "test_rnn_step": 0.0}, student
 
 
 def test_skip_execution_tag_earns_nothing(graded):

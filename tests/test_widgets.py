@@ -55,6 +55,7 @@ def test_student_step_runs_on_typed_text():
     explorer.t.value = len(first)
     explorer.text.value = "a cat."
     assert explorer.sequence == "a cat." and explorer.a.shape == (16, 6)
+    assert explorer.example.value is None, "the example list must not claim to show an example"
     assert explorer.t.value == 6 and explorer.t.max == 6
     assert shown_step(explorer)["column"] == 5
 

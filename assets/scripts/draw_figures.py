@@ -379,10 +379,232 @@ def draw_cell():
     return fig
 
 
+# --------------------------------------------------------------------------------------------
+# Helpers shared by the LSTM and backward-pass figures
+# --------------------------------------------------------------------------------------------
+
+C_MEM, MEM_BAND = "#1a365d", "#e2ecf9"  # the LSTM memory line c<t> and its highlight band
+C_GF = "#b7791f"   # forget gate
+C_GU = "#b83280"   # update gate
+C_CT = "#2c7a7b"   # candidate memory
+C_GO = "#4c51bf"   # output gate
+GRAD = "#d53f8c"   # gradients (backward pass)
+FADE = "#a0aec0"   # the forward pass, drawn faintly under the backward pass
+
+C = r"c^{\langle %s\rangle}"
+CT = r"\tilde{c}^{\langle %s\rangle}"
+Y = r"y^{\langle %s\rangle}"
+CONCAT = r"[" + A % "t-1" + r";\, " + X % "t" + r"]"
+
+
+def polyline(ax, pts, color=INK, lw=1.6, ls="-", zorder=2):
+    """A plain line through the points ``pts``."""
+    xs, ys = zip(*pts)
+    ax.plot(xs, ys, color=color, lw=lw, ls=ls, zorder=zorder, solid_joinstyle="miter",
+            solid_capstyle="butt", dash_capstyle="butt")
+
+
+def path_arrow(ax, pts, color=INK, lw=1.6, mutation=14, zorder=2):
+    """A solid polyline through ``pts`` whose last segment ends in an arrow head."""
+    if len(pts) > 2:
+        polyline(ax, pts[:-1], color=color, lw=lw, zorder=zorder)
+    arrow(ax, pts[-2], pts[-1], color=color, lw=lw, mutation=mutation, zorder=zorder)
+
+
+def dashed_arrow(ax, pts, color=GRAD, lw=2.0, head=0.42, mutation=15, zorder=6):
+    """A dashed polyline through ``pts`` ending in a solid arrow head (gradients).
+
+    The dashes stop ``head`` data units before the end; the last stretch is a solid arrow, so the
+    head is a clean triangle rather than a dashed outline.
+    """
+    (x0, y0), (x1, y1) = pts[-2], pts[-1]
+    d = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+    k = max(0.0, 1.0 - head / d)
+    cut = (x0 + k * (x1 - x0), y0 + k * (y1 - y0))
+    xs, ys = zip(*(list(pts[:-1]) + [cut]))
+    ax.plot(xs, ys, color=color, lw=lw, ls=(0, (4, 2.2)), zorder=zorder,
+            dash_capstyle="butt", solid_joinstyle="miter")
+    arrow(ax, cut, pts[-1], color=color, lw=lw, mutation=mutation, zorder=zorder)
+
+
+def op_node(ax, centre, kind, color=INK, r=0.36, lw=1.6, face="white", zorder=4):
+    """An operation node: ``"mul"`` is the element-wise product (drawn as the symbol ⊙, a circle
+    with a dot), ``"add"`` the element-wise sum (a circle with a plus)."""
+    cx, cy = centre
+    ax.add_patch(Circle(centre, r, facecolor=face, edgecolor=color, linewidth=lw, zorder=zorder))
+    if kind == "mul":
+        ax.add_patch(Circle(centre, 0.2 * r, color=color, zorder=zorder + 1))
+    else:
+        s = 0.55 * r
+        ax.plot([cx - s, cx + s], [cy, cy], color=color, lw=lw + 0.4, zorder=zorder + 1,
+                solid_capstyle="butt")
+        ax.plot([cx, cx], [cy - s, cy + s], color=color, lw=lw + 0.4, zorder=zorder + 1,
+                solid_capstyle="butt")
+
+
+def dot(ax, p, color, r=0.09):
+    ax.add_patch(Circle(p, r, color=color, zorder=5))
+
+
+# --------------------------------------------------------------------------------------------
+# 4. One LSTM cell
+# --------------------------------------------------------------------------------------------
+
+def draw_lstm_cell():
+    y_c, y_a = 10.3, 2.0              # the memory line and the entry of a<t-1>
+    y_g, g_w, g_h = 5.15, 6.0, 1.45   # the four gate boxes
+    x_f, dx_g = 9.15, 6.25            # centre of the forget gate, spacing of the gates
+    x_add, x_tanh = x_f + 1.5 * dx_g, x_f + 3 * dx_g + 2.0
+    b_right = x_tanh + 1.6            # right edge of the cell
+    c_end = b_right + 2.0             # where the c<t> arrow ends
+    split = (c_end + 1.0, 7.75)       # a<t> goes on to the right and up to the output
+    x_max = split[0] + 2.4
+    fig, ax = new_axes(16.0 * (x_max + 0.3) / 35.3, 8.9, (-0.3, x_max), (-2.85, 16.6))
+    y_op = 7.75                    # the products Γu ⊙ c̃ and Γo ⊙ tanh(c<t>)
+    r = 0.38
+
+    b_left = 2.5
+    body = Box(ax, (b_left + b_right) / 2, 6.5, b_right - b_left, 11.2, "", face="#f5f9fe",
+               edge=CELL_EDGE, lw=2.0, rounding=0.3, zorder=1)
+    ax.text(b_left + 0.3, body.top[1] - 0.4, "LSTM cell, time step " + m(r"t"), ha="left",
+            va="center", fontsize=13, color=CELL_EDGE)
+
+    # ---- the memory line ("conveyor belt"): a wide pale band under a thick line ----
+    ax.add_patch(FancyBboxPatch((-0.1, y_c - 0.55), c_end + 0.1 - 0.3, 1.1,
+                                boxstyle="round,pad=0,rounding_size=0.2", facecolor=MEM_BAND,
+                                edgecolor="none", zorder=1.5))
+    ax.text(0.0, y_c + 0.35, m(C % "t-1"), ha="left", va="bottom", fontsize=18, color=C_MEM)
+    ax.text(0.0, y_c - 0.35, m(r"(n_a, m)"), ha="left", va="top", fontsize=13, color=GREY)
+    polyline(ax, [(0.0, y_c), (x_f - r, y_c)], color=C_MEM, lw=4.2)
+    polyline(ax, [(x_f + r, y_c), (x_add - r, y_c)], color=C_MEM, lw=4.2)
+    arrow(ax, (x_add + r, y_c), (c_end, y_c), color=C_MEM, lw=4.2, mutation=22)
+    op_node(ax, (x_f, y_c), "mul", color=C_MEM, r=r, lw=2.2)
+    op_node(ax, (x_add, y_c), "add", color=C_MEM, r=r, lw=2.2)
+    ax.text(c_end - 0.9, y_c + 0.35, m(C % "t"), ha="center", va="bottom", fontsize=18,
+            color=C_MEM)
+    ax.text(c_end - 0.9, y_c - 0.35, m(r"(n_a, m)"), ha="center", va="top", fontsize=13,
+            color=GREY)
+    ax.text((x_f + x_add) / 2 + 1.0, y_c + 0.82,
+            "memory cell: information flows along this line with element-wise operations only",
+            ha="center", va="center", fontsize=12, color=C_MEM, style="italic")
+    ax.text((x_f + x_add) / 2 - 0.1, y_c - 0.28, m(r"\Gamma_f \odot " + C % "t-1"),
+            ha="center", va="top", fontsize=14, color=C_MEM, zorder=3)
+
+    # ---- a<t-1> and x<t> are concatenated ----
+    cat = Box(ax, 5.2, y_a, 2.9, 0.95, m(CONCAT), face="white", edge=INK, size=15)
+    ax.text(0.0, y_a + 0.3, m(A % "t-1"), ha="left", va="bottom", fontsize=18, color=C_AA)
+    ax.text(0.0, y_a - 0.3, m(r"(n_a, m)"), ha="left", va="top", fontsize=13, color=GREY)
+    arrow(ax, (0.0, y_a), cat.left, color=C_AA)
+    x_in = Box(ax, cat.cx, -1.1, 1.3, 0.8, m(X % "t"), face=IN_FACE, edge=IN_EDGE, size=17)
+    ax.text(x_in.right[0] + 0.2, x_in.cy, m(r"(n_x, m)"), ha="left", va="center",
+            fontsize=13, color=GREY)
+    arrow(ax, x_in.top, cat.bottom, color=C_AX)
+    ax.text(cat.cx, cat.top[1] + 0.15, m(r"(n_a + n_x,\ m)"), ha="center", va="bottom",
+            fontsize=13, color=GREY)
+
+    # ---- the four gate boxes, fed by the concatenation ----
+    gates = [
+        ("forget gate", r"\Gamma_f = \sigma(W_f\," + CONCAT + r" + b_f)", C_GF, x_f),
+        ("update gate (code: i)", r"\Gamma_u = \sigma(W_i\," + CONCAT + r" + b_i)", C_GU,
+         x_f + dx_g),
+        ("candidate memory",
+         CT % "t" + r" = \tanh(W_c\," + CONCAT + r" + b_c)", C_CT, x_f + 2 * dx_g),
+        ("output gate", r"\Gamma_o = \sigma(W_o\," + CONCAT + r" + b_o)", C_GO,
+         x_f + 3 * dx_g),
+    ]
+    boxes = []
+    for name, formula, col, gx in gates:
+        b = Box(ax, gx, y_g, g_w, g_h, "", face="white", edge=col, lw=1.8)
+        ax.text(gx, y_g + 0.38, name, ha="center", va="center", fontsize=11.5, color=col,
+                zorder=5)
+        ax.text(gx, y_g - 0.25, m(formula), ha="center", va="center", fontsize=13,
+                color=INK, zorder=5)
+        boxes.append(b)
+    # The bus: from the concatenation along the bottom, then up into every gate.
+    polyline(ax, [cat.right, (boxes[-1].cx, y_a)], color=INK)
+    for b in boxes:
+        if b is not boxes[-1]:
+            dot(ax, (b.cx, y_a), INK)
+        arrow(ax, (b.cx, y_a), b.bottom, color=INK)
+    ax.text(x_f + dx_g / 2, y_a - 0.25, "the same input feeds all four",
+            ha="center", va="top", fontsize=11, color=GREY)
+
+    # ---- forget gate scales the old memory ----
+    fg, ug, cg, og = boxes
+    arrow(ax, fg.top, (x_f, y_c - r), color=C_GF, lw=1.8)
+    ax.text(x_f + 0.15, (fg.top[1] + y_c - r) / 2, m(r"\Gamma_f"), ha="left", va="center",
+            fontsize=16, color=C_GF)
+
+    # ---- update gate times candidate, added to the memory ----
+    op_node(ax, (x_add, y_op), "mul", color=INK, r=r)
+    path_arrow(ax, [ug.top, (ug.cx, y_op), (x_add - r, y_op)], color=C_GU, lw=1.8)
+    path_arrow(ax, [cg.top, (cg.cx, y_op), (x_add + r, y_op)], color=C_CT, lw=1.8)
+    ax.text(ug.cx + 0.15, (ug.top[1] + y_op) / 2, m(r"\Gamma_u"), ha="left", va="center",
+            fontsize=16, color=C_GU)
+    ax.text(cg.cx - 0.15, (cg.top[1] + y_op) / 2, m(CT % "t"), ha="right", va="center",
+            fontsize=16, color=C_CT)
+    arrow(ax, (x_add, y_op + r), (x_add, y_c - r), color=INK, lw=1.8)
+    ax.text(x_add + 0.15, (y_op + y_c) / 2, m(r"\Gamma_u \odot " + CT % "t"), ha="left",
+            va="center", fontsize=14, color=INK)
+
+    # ---- output: a<t> = Γo ⊙ tanh(c<t>) ----
+    dot(ax, (x_tanh, y_c), C_MEM, r=0.13)
+    th = Box(ax, x_tanh, 9.05, 1.35, 0.7, m(r"\tanh"), face="#fff5f5", edge=INK, size=15)
+    arrow(ax, (x_tanh, y_c), th.top, color=C_MEM, lw=1.8)
+    op_node(ax, (x_tanh, y_op), "mul", color=INK, r=r)
+    arrow(ax, th.bottom, (x_tanh, y_op + r), color=INK)
+    path_arrow(ax, [og.top, (og.cx, y_op), (x_tanh - r, y_op)], color=C_GO, lw=1.8)
+    ax.text(og.cx + 0.15, (og.top[1] + y_op) / 2, m(r"\Gamma_o"), ha="left", va="center",
+            fontsize=16, color=C_GO)
+
+    polyline(ax, [(x_tanh + r, y_op), split], color=C_AA, lw=1.8)
+    dot(ax, split, C_AA)
+    arrow(ax, split, (x_max - 0.2, y_op), color=C_AA, lw=1.8)
+    ax.text(b_right + 1.1, y_op + 0.3, m(A % "t"), ha="center", va="bottom", fontsize=18,
+            color=C_AA)
+    ax.text(b_right + 1.1, y_op - 0.3, m(r"(n_a, m)"), ha="center", va="top", fontsize=13,
+            color=GREY)
+    ax.text(split[0] + 1.1, y_op - 0.3, "to the next\ntime step", ha="center", va="top", fontsize=11,
+            color=GREY, linespacing=1.2)
+
+    soft = Box(ax, split[0] - 0.3, 13.3, 4.6, 0.95,
+               m(r"\mathrm{softmax}(W_y\," + A % "t" + r" + b_y)"), face=OUT_FACE, edge=C_YA,
+               size=15)
+    arrow(ax, split, (split[0], soft.bottom[1]), color=C_AA, lw=1.8)
+    yhat = Box(ax, soft.cx, 15.6, 1.3, 0.8, m(YH % "t"), face=OUT_FACE, edge=OUT_EDGE, size=17)
+    arrow(ax, soft.top, yhat.bottom, color=C_YA)
+    ax.text(yhat.right[0] + 0.2, yhat.cy, m(r"(n_y, m)"), ha="left", va="center", fontsize=13,
+            color=GREY)
+
+    # ---- parameters (top left, outside the cell) ----
+    ax.text(0.0, 15.95, "parameters, shared by all time steps", ha="left", va="center",
+            fontsize=13, color=INK, weight="bold")
+    rows = [
+        (m(r"W_f,\ W_i,\ W_c,\ W_o") + "   " + m(r"(n_a,\ n_a + n_x)"), 0.2, 15.25),
+        (m(r"b_f,\ b_i,\ b_c,\ b_o") + "   " + m(r"(n_a, 1)"), 0.2, 14.6),
+        (m(r"W_y") + "  " + m(r"(n_y, n_a)") + "     " + m(r"b_y") + "  " + m(r"(n_y, 1)"),
+         0.2, 13.95),
+    ]
+    for txt, x, y in rows:
+        ax.text(x, y, txt, ha="left", va="center", fontsize=14, color=INK)
+    ax.text(0.2, 13.3, "gates " + m(r"\Gamma_f, \Gamma_u, \Gamma_o") + " (values in "
+            + m(r"(0, 1)") + "), " + m(CT % "t") + ", " + m(C % "t") + ", " + m(A % "t")
+            + "   " + m(r"(n_a, m)"), ha="left", va="center", fontsize=13, color=GREY)
+
+    # ---- the update equations at the bottom ----
+    ax.text(body.cx, -2.35,
+            m(C % "t" + r" = \Gamma_f \odot " + C % "t-1" + r" + \Gamma_u \odot " + CT % "t")
+            + "        " + m(A % "t" + r" = \Gamma_o \odot \tanh(" + C % "t" + r")") +
+            "        " + m(r"\odot") + " : element-wise product",
+            ha="center", va="center", fontsize=15, color=INK)
+    return fig
+
+
 FIGURES = {
     "rnn_standard_net": draw_standard_net,
     "rnn_unrolled": draw_unrolled,
     "rnn_cell": draw_cell,
+    "lstm_cell": draw_lstm_cell,
 }
 
 

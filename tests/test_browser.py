@@ -1,0 +1,372 @@
+"""A real browser drives JupyterLab on the worked notebook 03_rnn_model.
+
+JupyterLab runs from this environment on a copy of ``solutions/03_rnn_model.ipynb`` and ``assets/``
+in a temporary folder (nothing is written into the repository). Debian's Chromium, driven by
+Playwright, opens the notebook, runs all cells, and plays with the hidden-state explorer: moving
+the slider ``t``, picking another example and typing a text must each redraw the figure, and an
+invalid text must show a message instead of crashing.
+
+Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``); Playwright's own
+browser downloads are not used.
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOK = "solutions/03_rnn_model.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium tries to reach Google's services, and this
+# machine's closed network refuses those connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+SERVER_START_TIMEOUT = 90  # s, JupyterLab answering /api/status
+KERNEL_START_TIMEOUT = 60  # s, the notebook's kernel idle
+RUN_ALL_TIMEOUT = 120  # s, all cells run and the explorer drawn
+UPDATE_TIMEOUT = 20  # s, one interaction redrawn
+
+# Errors and tracebacks in JupyterLab's output areas.
+STDERR_OUTPUTS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _write_json(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+
+
+class LabServer:
+    """A JupyterLab server started for one test."""
+
+    def __init__(self, root, work):
+        self.root = root
+        self.port = _free_port()
+        self.token = secrets.token_hex(24)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = work / "jupyterlab.log"
+        settings = work / "lab-settings"
+        # No "get Jupyter news?" toast over the page, and every cell kept in the DOM (no windowing).
+        _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+                    {"fetchNews": "false", "checkForUpdates": False})
+        _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
+                    {"windowingMode": "none"})
+        env = dict(os.environ,
+                   RNNLAB_ASSETS=str(root / "assets"),
+                   JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
+                   JUPYTER_RUNTIME_DIR=str(work / "jupyter-runtime"),
+                   IPYTHONDIR=str(work / "ipython"),
+                   TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
+        command = [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
+            "--ServerApp.open_browser=False", "--ServerApp.terminals_enabled=False",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+            f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={work / 'lab-workspaces'}",
+        ]
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log_tail(self, lines=40):
+        self._log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def api(self, path, method="GET"):
+        request = urllib.request.Request(f"{self.base}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def wait_until_up(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"JupyterLab exited with code {self.process.returncode} while starting; "
+                                     f"its log ends with:\n{self.log_tail()}")
+            try:
+                self.api("/api/status")
+                return
+            except (urllib.error.URLError, OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"JupyterLab did not answer /api/status within {timeout} s; "
+                                     f"its log ends with:\n{self.log_tail()}")
+            time.sleep(0.25)
+
+    def wait_for_idle_kernel(self, timeout):
+        """Wait until a kernel session exists and its kernel reports ``idle``."""
+        deadline = time.monotonic() + timeout
+        sessions = []
+        while time.monotonic() < deadline:
+            try:
+                sessions = self.api("/api/sessions")
+            except (urllib.error.URLError, OSError, ValueError):
+                sessions = []
+            if sessions and all(s["kernel"]["execution_state"] == "idle" for s in sessions):
+                return
+            time.sleep(0.25)
+        raise AssertionError(f"the notebook's kernel was not idle within {timeout} s (sessions: {sessions}); "
+                             f"JupyterLab's log ends with:\n{self.log_tail()}")
+
+    def stop(self):
+        """Shut the kernels down, then end the server's process group (forcibly if it lingers)."""
+        if self.process.poll() is None:
+            try:
+                for kernel in self.api("/api/kernels"):
+                    self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
+            except (urllib.error.URLError, OSError, ValueError):
+                pass
+            for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+                try:
+                    os.killpg(self.process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.process.wait(grace)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        self._log.close()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab serving a copy of the notebook and the assets; stopped in teardown whatever happens."""
+    source = REPO / NOTEBOOK
+    assert source.exists(), f"{NOTEBOOK} is missing: build it with `rnnlab-build` first"
+    root = tmp_path / "course"
+    (root / "solutions").mkdir(parents=True)
+    shutil.copy2(source, root / NOTEBOOK)
+    shutil.copytree(REPO / "assets", root / "assets")
+    server = LabServer(root, tmp_path)
+    try:
+        server.wait_until_up(SERVER_START_TIMEOUT)
+        yield server
+    finally:
+        server.stop()
+
+
+def _has_saved_explorer_picture(notebook_path):
+    """Whether the notebook's explorer cell has a saved output with a static PNG."""
+    notebook = json.loads(notebook_path.read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and "HiddenStateExplorer(" in "".join(cell["source"]):
+            return any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+    return False
+
+
+def _image_state(image):
+    """The ``src`` of the widget's image and a hash of the picture's bytes; None until it has loaded."""
+    try:
+        return image.evaluate(
+        """async (img) => {
+            if (!img.src || !img.complete || img.naturalWidth === 0) return null;
+            const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+            let hash = 2166136261;
+            for (const byte of bytes) hash = Math.imul(hash ^ byte, 16777619) >>> 0;
+            return {src: img.src, hash: `${bytes.length}:${hash}`,
+                    width: img.naturalWidth, height: img.naturalHeight};
+        }""")
+    except PlaywrightError:  # the blob was revoked by a newer picture between reading src and fetching it
+        return None
+
+
+def _wait_for_new_picture(page, image, before, what, timeout=UPDATE_TIMEOUT):
+    """Wait until the image shows a picture other than ``before``; return its state."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = _image_state(image)
+        if state and state["hash"] != before["hash"]:
+            return state
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the explorer's figure did not change within {timeout} s after {what} "
+                         f"(src before: {before['src']}, now: {state and state['src']})")
+
+
+def _wait_for_settled_picture(page, image, timeout=UPDATE_TIMEOUT):
+    """Wait until the kernel is idle and the picture stops changing; return its state."""
+    idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    expect(idle.first, "the kernel did not go back to idle").to_be_attached(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        state = _image_state(image)
+        if state and last and state["hash"] == last["hash"]:
+            return state
+        last = state
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the explorer's figure kept changing for {timeout} s")
+
+
+def _stderr_text(page):
+    return "\n---\n".join(text.strip()[-1500:] for text in page.locator(STDERR_OUTPUTS).all_inner_texts())
+
+
+def test_hidden_state_explorer_reacts_in_jupyterlab(lab, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: the browser test needs Debian's Chromium. Install it with "
+                    "`apt-get update && apt-get install -y chromium` (Playwright's own browser downloads "
+                    "are not used).", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            console_errors = []
+            page.on("console",
+                    lambda message: message.type == "error" and console_errors.append(message.text))
+            try:
+                _drive_explorer(page, lab, tmp_path)
+            except BaseException:
+                try:
+                    page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+                except PlaywrightError:
+                    pass
+                print(f"screenshot: {tmp_path / 'failure.png'}\n"
+                      f"browser console errors: {console_errors[-10:]}\n"
+                      f"JupyterLab's log ends with:\n{lab.log_tail()}")
+                raise
+        finally:
+            browser.close()
+
+
+def _drive_explorer(page, lab, tmp_path):
+    page.goto(f"{lab.base}/lab/tree/{NOTEBOOK}?token={lab.token}", wait_until="domcontentloaded")
+    notebook = page.locator(".jp-NotebookPanel .jp-Notebook")
+    expect(notebook, "JupyterLab did not show the notebook").to_be_visible(timeout=60_000)
+    lab.wait_for_idle_kernel(KERNEL_START_TIMEOUT)
+    code_cells = notebook.locator(".jp-CodeCell")
+    explorer_cell = code_cells.filter(has_text="HiddenStateExplorer(step_fn=rnn_step)")
+    expect(explorer_cell, "no code cell builds `HiddenStateExplorer(step_fn=rnn_step)`").to_have_count(1)
+
+    # A reader without a kernel sees the figure saved with the notebook.
+    if _has_saved_explorer_picture(lab.root / NOTEBOOK):
+        saved = explorer_cell.locator('.jp-OutputArea-output[data-mime-type="image/png"] img')
+        expect(saved, "the saved static picture of the explorer is not shown before running").to_be_visible()
+
+    # Edit > Clear Outputs of All Cells, then Run > Run All Cells: every widget on the page is then live.
+    menubar = page.locator(".lm-MenuBar")
+    menubar.get_by_role("menuitem", name="Edit", exact=True).click()
+    page.locator('.lm-Menu li.lm-Menu-item[data-command="editmenu:clear-all"]').click()
+    expect(explorer_cell.locator(".jp-OutputArea-output"), "clearing the outputs left some").to_have_count(0)
+    menubar.get_by_role("menuitem", name="Run", exact=True).click()
+    page.locator('.lm-Menu li.lm-Menu-item[data-command="runmenu:run-all"]').click()
+
+    explorer = explorer_cell.locator(".widget-vbox").filter(has=page.locator("img.widget-image")).first
+    image = explorer.locator("img.widget-image")
+    deadline = time.monotonic() + RUN_ALL_TIMEOUT
+    while image.count() == 0 or _image_state(image) is None:
+        errors = _stderr_text(page)
+        if errors:
+            raise AssertionError(f"running all cells wrote errors or warnings:\n{errors}")
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"the explorer's figure was not drawn within {RUN_ALL_TIMEOUT} s of Run All Cells")
+        page.wait_for_timeout(250)
+    expect(notebook.locator(".jp-InputPrompt", has_text="[*]"),
+           "some cells were still running").to_have_count(0, timeout=RUN_ALL_TIMEOUT * 1000)
+    prompts = code_cells.locator(".jp-InputPrompt").all_inner_texts()
+    not_run = [i for i, prompt in enumerate(prompts) if not re.fullmatch(r"\[\d+\]:", prompt.strip())]
+    assert not not_run, f"code cells {not_run} did not run (prompts {prompts})"
+    assert not _stderr_text(page), f"running all cells wrote errors or warnings:\n{_stderr_text(page)}"
+
+    # The widget: example Dropdown and text, Play and slider t, the figure, a status line.
+    dropdown = explorer.locator(".widget-dropdown").filter(has=page.locator("label", has_text="example"))
+    text = explorer.locator(".widget-text").filter(
+        has=page.locator("label", has_text="text")).locator("input")
+    slider = explorer.locator(".widget-slider").filter(has=page.locator("label", has_text=re.compile(r"^t$")))
+    handle = slider.locator(".noUi-handle")
+    readout = slider.locator(".widget-readout")
+    status = explorer.locator(".widget-html-content")
+    expect(dropdown, "the explorer has no Dropdown 'example'").to_have_count(1)
+    expect(text, "the explorer has no Text 'text'").to_have_count(1)
+    expect(explorer.locator(".widget-play"), "the explorer has no Play widget").to_have_count(1)
+    expect(slider, "the explorer has no IntSlider 't'").to_have_count(1)
+    expect(status, "the explorer has no status line").to_have_count(1)
+    explorer.scroll_into_view_if_needed()
+
+    picture = _wait_for_settled_picture(page, image)
+    assert picture["width"] > 300 and picture["height"] > 100, f"the figure is only {picture} pixels"
+    expect(readout, "the slider t should start at 1").to_have_text("1")
+    expect(status, "the status line shows a message after running the solution").to_have_text("")
+    first_example = dropdown.locator("select").input_value()
+    expect(text, "the text box should hold the chosen example").to_have_value(first_example)
+    expect(handle).to_have_attribute("aria-valuemax", re.compile(rf"^{len(first_example)}(\.0)?$"))
+    page.screenshot(path=str(tmp_path / "explorer_t1.png"))
+
+    # Move the slider t with the keyboard: 1 -> 4.
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(readout, "the slider's readout did not follow the arrow keys").to_have_text("4")
+    moved = _wait_for_new_picture(page, image, picture, "moving the slider t from 1 to 4")
+    assert moved["src"] != picture["src"], "the image's src did not change after moving the slider"
+    moved = _wait_for_settled_picture(page, image)
+    assert moved["hash"] != picture["hash"], "the figure at t=4 is the same as at t=1"
+    page.screenshot(path=str(tmp_path / "explorer_t4.png"))
+
+    # Pick another example: the text box, the slider's range and the figure follow.
+    options = dropdown.locator("option").evaluate_all("options => options.map(o => o.value)")
+    assert len(options) >= 2, f"the 'example' Dropdown offers only {options}"
+    other = next(option for option in options if option != first_example)
+    dropdown.locator("select").select_option(value=other)
+    expect(text, "the text box did not take the chosen example").to_have_value(
+        other, timeout=UPDATE_TIMEOUT * 1000)
+    switched = _wait_for_new_picture(page, image, moved, f"choosing the example {other!r}")
+    assert switched["src"] != moved["src"], "the image's src did not change after choosing another example"
+    expect(handle, "the slider's range did not follow the new example").to_have_attribute(
+        "aria-valuemax", re.compile(rf"^{len(other)}(\.0)?$"), timeout=UPDATE_TIMEOUT * 1000)
+    expect(readout, "the slider t moved when the example changed").to_have_text("4")
+    switched = _wait_for_settled_picture(page, image)
+    expect(status, "the status line shows a message after choosing an example").to_have_text("")
+
+    # Type a text of one's own: the student's rnn_step runs on it.
+    typed = "hello, world."
+    text.fill(typed)
+    text.press("Enter")
+    typed_picture = _wait_for_new_picture(page, image, switched, f"typing {typed!r}")
+    expect(handle, "the slider's range did not follow the typed text").to_have_attribute(
+        "aria-valuemax", re.compile(rf"^{len(typed)}(\.0)?$"), timeout=UPDATE_TIMEOUT * 1000)
+    typed_picture = _wait_for_settled_picture(page, image)
+    expect(status, "the status line shows a message for a valid text").to_have_text("")
+    explorer.screenshot(path=str(tmp_path / "explorer_typed.png"))
+
+    # A character outside the vocabulary: a message on the status line, the figure left as it was.
+    text.fill("hello!")
+    text.press("Enter")
+    expect(status, "typing a character outside the vocabulary gave no message").to_contain_text(
+        "not in the vocabulary", timeout=UPDATE_TIMEOUT * 1000)
+    after_error = _wait_for_settled_picture(page, image)
+    assert after_error["hash"] == typed_picture["hash"], "the figure changed although the text was invalid"
+    assert not _stderr_text(page), f"the interactions wrote errors:\n{_stderr_text(page)}"
+
+    page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
