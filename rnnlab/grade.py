@@ -49,11 +49,15 @@ class HideHiddenTests(ClearHiddenTests):
 
 
 def grade_columns(gradebook_path, assignments):
-    """``{assignment: [(grade_id, max_score), ...]}`` from a gradebook made by ``make_course_root``."""
+    """``{assignment: [(grade_id, max_score), ...]}`` from a gradebook made by ``make_course_root``.
+
+    Cells worth no points (the hidden set-up cells of the tests) get no column.
+    """
     with Gradebook(f"sqlite:///{gradebook_path}") as gradebook:
         return {assignment: [(cell.name, cell.max_score)
                              for notebook in gradebook.find_assignment(assignment).notebooks
-                             for cell in sorted(notebook.grade_cells, key=lambda c: c.name)]
+                             for cell in sorted(notebook.grade_cells, key=lambda c: c.name)
+                             if cell.max_score > 0]
                 for assignment in assignments}
 
 

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from rnnlab.build import build
@@ -20,3 +21,14 @@ def fresh_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("build")
     build(out, execute_solutions=False, log=lambda *args: None)
     return out
+
+
+def solution_namespace(assignment):
+    """The worked functions of ``solutions/<assignment>.ipynb``: its helper and solution cells, run."""
+    notebook = nbformat.read(REPO / "solutions" / f"{assignment}.ipynb", as_version=4)
+    namespace = {}
+    for cell in notebook.cells:
+        is_solution = cell.metadata.get("nbgrader", {}).get("solution")
+        if cell.cell_type == "code" and (is_solution or "def softmax" in cell.source):
+            exec(cell.source, namespace)
+    return namespace

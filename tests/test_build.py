@@ -1,6 +1,5 @@
 """course/ and solutions/ are what the build makes from autograder/source, and leak nothing."""
 
-import json
 import re
 
 import nbformat
@@ -32,35 +31,39 @@ def test_committed_folder_is_what_the_build_makes(kind, fresh_build):
             f"{kind}/{name} differs from what autograder/source makes: run rnnlab-build and commit"
 
 
-def regions(source, begin, end):
-    """The lines between ``### BEGIN <x>`` and ``### END <x>`` markers in a cell's source."""
-    found, inside = [], False
+def split_regions(source, marker):
+    """The stripped lines of ``source`` inside ``### BEGIN <marker>`` regions, and the rest."""
+    inside, outside, within = [], [], False
     for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            found.append(line.strip())
-    return found
+        if f"BEGIN {marker}" in line:
+            within = True
+        elif f"END {marker}" in line:
+            within = False
+        else:
+            (inside if within else outside).append(line.strip())
+    return inside, outside
 
 
 def source_lines(marker):
-    """Distinctive lines of every region marked ``marker`` in the source notebooks."""
-    lines = set()
+    """Distinctive lines found only inside the regions marked ``marker`` of the source notebooks."""
+    inside, outside = set(), set()
     for path in SOURCE.glob("*/*.ipynb"):
-        notebook = nbformat.read(path, as_version=4)
-        outside = "\n".join(line for cell in notebook.cells for line in cell.source.splitlines()
-                            if line.strip() not in set(regions(cell.source, f"BEGIN {marker}", f"END {marker}")))
-        for cell in notebook.cells:
-            lines.update(line for line in regions(cell.source, f"BEGIN {marker}", f"END {marker}")
-                         if len(line) > 25 and line not in outside)
-    return lines
+        for cell in nbformat.read(path, as_version=4).cells:
+            cell_inside, cell_outside = split_regions(cell.source, marker)
+            inside.update(cell_inside)
+            outside.update(cell_outside)
+    return {line for line in inside - outside if len(line) > 25}
 
 
-def everything_in(path):
-    """All text of a notebook file: sources and outputs, as stored."""
-    return json.dumps(json.loads(path.read_text()), ensure_ascii=False)
+def lines_in(path):
+    """Every stripped line of a notebook file: cell sources and all text in the outputs."""
+    notebook = nbformat.read(path, as_version=4)
+    texts = [cell.source for cell in notebook.cells]
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts += [output.get("text", ""), *output.get("traceback", []),
+                      *[value for value in output.get("data", {}).values() if isinstance(value, str)]]
+    return {line.strip() for text in texts for line in text.splitlines()}
 
 
 def test_no_hidden_test_reaches_students_or_readers():
@@ -68,20 +71,18 @@ def test_no_hidden_test_reaches_students_or_readers():
     assert len(hidden) > 20, "the source notebooks should have hidden tests"
     for kind in ("course", "solutions"):
         for path in (REPO / kind).glob("*.ipynb"):
-            text = everything_in(path)
-            assert "HIDDEN TESTS" not in text, f"{kind}/{path.name} has hidden-test markers"
-            leaked = [line for line in hidden if json.dumps(line)[1:-1] in text]
-            assert not leaked, f"{kind}/{path.name} shows hidden-test lines: {leaked[:3]}"
+            assert "HIDDEN TESTS" not in path.read_text(), f"{kind}/{path.name} has hidden-test markers"
+            leaked = hidden & lines_in(path)
+            assert not leaked, f"{kind}/{path.name} shows hidden-test lines: {sorted(leaked)[:3]}"
 
 
 def test_no_solution_reaches_students():
     solved = source_lines("SOLUTION")
     assert solved
     for path in (REPO / "course").glob("*.ipynb"):
-        text = everything_in(path)
-        leaked = [line for line in solved if json.dumps(line)[1:-1] in text]
-        assert not leaked, f"course/{path.name} shows solution lines: {leaked[:3]}"
-        assert "### BEGIN SOLUTION" not in text
+        assert "### BEGIN SOLUTION" not in path.read_text()
+        leaked = solved & lines_in(path)
+        assert not leaked, f"course/{path.name} shows solution lines: {sorted(leaked)[:3]}"
 
 
 def test_nbgrader_copies_nothing_but_the_notebook_into_a_release():

@@ -14,6 +14,10 @@ from test_build import source_lines
 
 NOTEBOOK = "03_rnn_model"
 FULL = {"test_count_parameters": 1.0, "test_rnn_step": 3.0, "test_rnn_unroll": 3.0}
+ASSIGNMENT = "A1_rnn_step_by_step"
+FULL_A1 = {"test_rnn_cell_forward": 2.0, "test_rnn_forward": 2.0, "test_lstm_cell_forward": 3.0,
+           "test_lstm_forward": 2.0, "test_rnn_cell_backward": 3.0, "test_rnn_backward": 3.0,
+           "test_lstm_cell_backward": 4.0, "test_lstm_backward": 3.0}
 
 
 def edited(notebook, grade_id, old, new):
@@ -25,10 +29,13 @@ def edited(notebook, grade_id, old, new):
     return notebook
 
 
+def read(kind, name):
+    return nbformat.read(REPO / kind / f"{name}.ipynb", as_version=4)
+
+
 def make_submissions(folder):
     """One student folder per situation the grader must handle."""
-    solved = nbformat.read(REPO / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
-    untouched = nbformat.read(REPO / "course" / f"{NOTEBOOK}.ipynb", as_version=4)
+    solved, untouched = read("solutions", NOTEBOOK), read("course", NOTEBOOK)
     skipped = copy.deepcopy(untouched)
     for cell in skipped.cells:
         if cell.metadata.get("nbgrader", {}).get("grade"):
@@ -59,6 +66,14 @@ def make_submissions(folder):
     for student, notebook in notebooks.items():
         (folder / student).mkdir(parents=True)
         nbformat.write(notebook, folder / student / f"{NOTEBOOK}.ipynb")
+    # the programming assignment, for the students who hand in everything
+    a1 = {"solved": read("solutions", ASSIGNMENT), "solved_again": read("solutions", ASSIGNMENT),
+          "untouched": read("course", ASSIGNMENT),
+          # the forget gate's gradient taken with c_next instead of c_prev
+          "mistake": edited(read("solutions", ASSIGNMENT), "lstm_cell_backward", "dc * c_prev", "dc * c_next")}
+    for student, notebook in a1.items():
+        (folder / student / "assignments").mkdir()
+        nbformat.write(notebook, folder / student / "assignments" / f"{ASSIGNMENT}.ipynb")
     (folder / "broken").mkdir()
     (folder / "broken" / f"{NOTEBOOK}.ipynb").write_text("{ this is not a notebook")
     (folder / "missing").mkdir()
@@ -77,22 +92,24 @@ def graded(tmp_path_factory):
     return out, rows
 
 
-def scores(row):
-    return {grade_id: float(row[f"{NOTEBOOK}:{grade_id}"]) for grade_id in FULL}
+def scores(row, notebook=NOTEBOOK, full=FULL):
+    return {grade_id: float(row[f"{notebook}:{grade_id}"]) for grade_id in full}
 
 
 def test_grade_sheet_has_a_row_per_student_and_a_column_per_exercise(graded):
     _, rows = graded
     assert set(rows) == {"(max)", "solved", "solved_again", "untouched", "mistake", "endless", "skip_tag",
                          "noisy", "crash", "tampered", "deleted", "broken", "missing", "bad name"}
-    assert scores(rows["(max)"]) == FULL and float(rows["(max)"]["total"]) == 7
+    assert scores(rows["(max)"]) == FULL and scores(rows["(max)"], ASSIGNMENT, FULL_A1) == FULL_A1
+    assert float(rows["(max)"]["total"]) == 7 + 22
+    assert "A1_rnn_step_by_step:grading_references" not in rows["(max)"], "no column for a 0-point cell"
 
 
 def test_solution_scores_full_marks_every_time(graded):
     _, rows = graded
     for student in ("solved", "solved_again"):
-        assert scores(rows[student]) == FULL and float(rows[student]["total"]) == 7
-        assert rows[student]["problems"] == ""
+        assert scores(rows[student]) == FULL and scores(rows[student], ASSIGNMENT, FULL_A1) == FULL_A1
+        assert float(rows[student]["total"]) == 29 and rows[student]["problems"] == ""
 
 
 def test_untouched_student_version_scores_zero(graded):
@@ -105,6 +122,9 @@ def test_typical_mistake_loses_that_exercise_only(graded):
     assert scores(rows["mistake"]) == {**FULL, "test_rnn_step": 0.0}
     feedback = (out / "feedback" / "mistake" / f"{NOTEBOOK}.html").read_text()
     assert "should sum to 1 along axis 0" in feedback
+    assert scores(rows["mistake"], ASSIGNMENT, FULL_A1) == {**FULL_A1, "test_lstm_cell_backward": 0.0}
+    feedback = html.unescape((out / "feedback" / "mistake" / f"{ASSIGNMENT}.html").read_text())
+    assert "the forget gate multiplies c_prev, not c_next" in feedback
 
 
 def test_infinite_loop_times_out_and_the_rest_is_graded(graded):
@@ -148,5 +168,5 @@ def test_feedback_never_shows_hidden_tests(graded):
         text = page.read_text()
         assert "HIDDEN TESTS" not in text
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
-        leaked = [line for line in hidden if line in plain]
-        assert not leaked, f"{page} shows hidden-test lines: {leaked[:2]}"
+        leaked = hidden & {line.strip() for line in plain.splitlines()}
+        assert not leaked, f"{page} shows hidden-test lines: {sorted(leaked)[:2]}"

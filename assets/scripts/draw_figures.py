@@ -1,4 +1,4 @@
-"""Draw the diagrams of the lecture "Recurrent neural network model" as SVG files.
+"""Draw the course's diagrams (the RNN model, its backward pass, the LSTM) as SVG files.
 
 Run from the repository root:
 
@@ -31,7 +31,7 @@ matplotlib.rcParams.update({
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "figures"
 
-# Colours shared by the three figures.
+# Colours shared by all the figures.
 INK = "#1a202c"
 GREY = "#718096"
 CELL_FACE, CELL_EDGE = "#e3eefa", "#2b6cb0"
@@ -564,8 +564,8 @@ def draw_lstm_cell():
             color=C_AA)
     ax.text(b_right + 1.1, y_op - 0.3, m(r"(n_a, m)"), ha="center", va="top", fontsize=13,
             color=GREY)
-    ax.text(split[0] + 1.1, y_op - 0.3, "to the next\ntime step", ha="center", va="top", fontsize=11,
-            color=GREY, linespacing=1.2)
+    ax.text(split[0] + 1.1, y_op - 0.3, "to the next\ntime step", ha="center", va="top",
+            fontsize=11, color=GREY, linespacing=1.2)
 
     soft = Box(ax, split[0] - 0.3, 13.3, 4.6, 0.95,
                m(r"\mathrm{softmax}(W_y\," + A % "t" + r" + b_y)"), face=OUT_FACE, edge=C_YA,
@@ -600,11 +600,240 @@ def draw_lstm_cell():
     return fig
 
 
+# --------------------------------------------------------------------------------------------
+# 5. The backward pass through one RNN cell
+# --------------------------------------------------------------------------------------------
+
+PLUSEQ = r"\;+\!\!=\;"
+
+
+def grad_box(ax, cx, cy, w, h, formula, note, size=15, top=0.42):
+    """A box for a gradient: the formula on top, a grey note (shape, accumulation) below."""
+    box = Box(ax, cx, cy, w, h, "", face="#fff0f6", edge=GRAD, lw=1.6)
+    ax.text(cx, cy + h / 2 - top, m(formula), ha="center", va="center", fontsize=size,
+            color=INK, zorder=5)
+    ax.text(cx, cy - h / 2 + 0.3, note, ha="center", va="center", fontsize=11.5, color=GREY,
+            zorder=5)
+    return box
+
+
+def draw_cell_backward():
+    fig, ax = new_axes(14.0, 8.4, (-0.3, 28.3), (-2.6, 14.4))
+    lane = 0.3      # forward lane above (or right of) the centre line, backward lane below it
+    r = 0.48        # radius of the sum node
+    y_mid = 5.0
+    P = (10.6, y_mid)
+    rim = (r * r - lane * lane) ** 0.5  # where a lane at +-lane meets the sum node
+
+    # ---- forward pass (solid, the colours of the RNN cell figure) ----
+    waa = Box(ax, 7.0, 7.6, 2.7, 1.3, m(r"W_{aa}\," + A % "t-1"), face="white", edge=C_AA,
+              size=15)
+    wax = Box(ax, 7.0, 2.4, 2.7, 1.3, m(r"W_{ax}\," + X % "t"), face="white", edge=C_AX,
+              size=15)
+    x_in = Box(ax, 7.0, -0.75, 1.5, 0.8, m(X % "t"), face=IN_FACE, edge=IN_EDGE, size=17)
+    ax.add_patch(Circle(P, r, facecolor="white", edgecolor=INK, linewidth=1.6, zorder=3))
+    ax.text(P[0], P[1] + 0.02, "+", ha="center", va="center", fontsize=20, color=INK, zorder=4)
+    tanh = Box(ax, 13.7, y_mid, 1.7, 1.3, m(r"\tanh"), face="#fff5f5", edge=INK, size=17)
+    split = (19.0, y_mid + lane)
+    soft = Box(ax, 19.3, 9.3, 4.4, 1.1, m(r"\mathrm{softmax}(W_{ya}\," + A % "t" + r" + b_y)"),
+               face=OUT_FACE, edge=C_YA, size=15)
+    yhat = Box(ax, 19.3, 11.7, 1.4, 0.8, m(YH % "t"), face=OUT_FACE, edge=OUT_EDGE, size=17)
+
+    yf = waa.cy + lane  # a<t-1> comes in on the upper lane
+    arrow(ax, (0.0, yf), (waa.left[0], yf), color=C_AA)
+    ax.text(0.1, yf + 0.15, m(A % "t-1"), ha="left", va="bottom", fontsize=16, color=C_AA)
+    path_arrow(ax, [(waa.right[0], yf), (P[0] + lane, yf), (P[0] + lane, P[1] + rim)],
+               color=C_AA)
+    yf = wax.cy - lane
+    path_arrow(ax, [(wax.right[0], yf), (P[0] + lane, yf), (P[0] + lane, P[1] - rim)],
+               color=C_AX)
+    arrow(ax, (x_in.cx - lane, x_in.top[1]), (x_in.cx - lane, wax.bottom[1]), color=C_AX)
+    # b_a enters the sum from the left, on the upper lane.
+    arrow(ax, (9.0, P[1] + lane), (P[0] - rim, P[1] + lane), color=INK)
+    ax.text(8.92, P[1] + lane + 0.05, m(r"b_a"), ha="right", va="center", fontsize=16, color=INK)
+    arrow(ax, (P[0] + rim, P[1] + lane), (tanh.left[0], P[1] + lane), color=INK)
+    ax.text((P[0] + tanh.left[0]) / 2 + 0.2, P[1] + lane + 0.12, m(r"z"), ha="center",
+            va="bottom", fontsize=15, color=INK)
+    polyline(ax, [(tanh.right[0], split[1]), split], color=C_AA)
+    dot(ax, split, C_AA)
+    arrow(ax, split, (28.0, split[1]), color=C_AA)
+    ax.text(26.6, split[1] + 0.15, m(A % "t"), ha="center", va="bottom", fontsize=16,
+            color=C_AA)
+    ax.text(26.6, split[1] + 0.85, "to step " + m(r"t+1"), ha="center", va="bottom",
+            fontsize=11, color=GREY)
+    arrow(ax, split, (split[0], soft.bottom[1]), color=C_AA)
+    arrow(ax, (split[0], soft.top[1]), (split[0], yhat.bottom[1]), color=C_YA)
+
+    # ---- backward pass (dashed, right to left) ----
+    g = (split[0] + 0.9, y_mid - lane)      # gradients from the loss and from step t+1 add up
+    op_node(ax, g, "add", color=GRAD, r=0.36, lw=1.8, face="#fff0f6")
+    dashed_arrow(ax, [(28.0, g[1]), (g[0] + 0.36, g[1])])
+    ax.text(24.6, g[1] - 0.2, "from step " + m(r"t+1") + ":  " +
+            m(r"W_{aa}^T\, dz^{\langle t+1\rangle}"), ha="center", va="top", fontsize=13,
+            color=GRAD)
+    dashed_arrow(ax, [(g[0], soft.bottom[1]), (g[0], g[1] + 0.36)])
+    ax.text(g[0] + 0.25, 7.15, "from the loss of " + m(YH % "t") + ":\n" +
+            m(r"W_{ya}^T\,(" + YH % "t" + r" - " + Y % "t" + r")"),
+            ha="left", va="center", fontsize=13, color=GRAD, linespacing=1.5)
+    dashed_arrow(ax, [(g[0] - 0.36, g[1]), (tanh.right[0], g[1])])
+    ax.text((tanh.right[0] + g[0]) / 2, g[1] - 0.2, m(r"d" + A % "t") + "  " + m(r"(n_a, m)"),
+            ha="center", va="top", fontsize=14, color=GRAD)
+    ax.text((tanh.right[0] + g[0]) / 2, g[1] - 0.85, "the sum of both", ha="center",
+            va="top", fontsize=11, color=GREY)
+
+    # Through tanh: dz.
+    dashed_arrow(ax, [(tanh.left[0], P[1] - lane), (P[0] + rim, P[1] - lane)])
+    ax.text(12.15, P[1] - lane - 0.18, m(r"dz"), ha="center", va="top", fontsize=15,
+            color=GRAD)
+    dzb = grad_box(ax, 16.0, 2.2, 7.9, 1.5,
+                   r"dz = d" + A % "t" + r" \odot (1 - (" + A % "t" + r")^2)",
+                   "through tanh:  " + m(r"\tanh'(z) = 1 - \tanh^2(z)") + "    " +
+                   m(r"(n_a, m)"), size=15, top=0.48)
+    polyline(ax, [(12.15, P[1] - lane - 0.75), (12.9, dzb.top[1])], color=GREY, lw=1.0)
+
+    # From the sum node back to W_aa, W_ax and b_a (each on the inner lane).
+    yb = waa.cy - lane
+    dashed_arrow(ax, [(P[0] - lane, P[1] + rim), (P[0] - lane, yb), (waa.right[0], yb)])
+    yb = wax.cy + lane
+    dashed_arrow(ax, [(P[0] - lane, P[1] - rim), (P[0] - lane, yb), (wax.right[0], yb)])
+    dba = grad_box(ax, 5.65, P[1] - lane - 0.1, 4.9, 1.85,
+                   r"db_a" + PLUSEQ + r"\sum_{i=1}^{m} dz^{(i)}",
+                   m(r"(n_a, 1)") + ", accumulated over " + m(r"t"), size=14, top=0.68)
+    dashed_arrow(ax, [(P[0] - rim, P[1] - lane), (dba.right[0], P[1] - lane)])
+
+    # Out of W_aa: dW_aa (up) and da<t-1> (left, to step t-1).
+    dwaa = grad_box(ax, waa.cx, 10.4, 4.9, 1.3, r"dW_{aa}" + PLUSEQ + r"dz\,(" + A % "t-1" +
+                    r")^T", m(r"(n_a, n_a)") + ", accumulated over " + m(r"t"))
+    dashed_arrow(ax, [waa.top, dwaa.bottom])
+    yb = waa.cy - lane
+    dashed_arrow(ax, [(waa.left[0], yb), (0.0, yb)])
+    ax.text(0.1, yb - 0.2, m(r"d" + A % "t-1" + r" = W_{aa}^T\, dz"), ha="left", va="top",
+            fontsize=15, color=GRAD)
+    ax.text(0.1, yb - 0.95, m(r"(n_a, m)") + ", to step " + m(r"t-1"), ha="left", va="top",
+            fontsize=12, color=GREY)
+
+    # Out of W_ax: dW_ax (left) and dx<t> (down, to the input).
+    dwax = grad_box(ax, 2.5, wax.cy, 4.9, 1.3, r"dW_{ax}" + PLUSEQ + r"dz\,(" + X % "t" +
+                    r")^T", m(r"(n_a, n_x)") + ", accumulated over " + m(r"t"))
+    dashed_arrow(ax, [wax.left, dwax.right])
+    dashed_arrow(ax, [(x_in.cx + lane, wax.bottom[1]), (x_in.cx + lane, x_in.top[1])])
+    ax.text(x_in.cx + 0.55, (wax.bottom[1] + x_in.top[1]) / 2,
+            m(r"d" + X % "t" + r" = W_{ax}^T\, dz") + "  " + m(r"(n_x, m)"), ha="left",
+            va="center", fontsize=15, color=GRAD)
+
+    # ---- legend and notation ----
+    ax.plot([0.0, 1.2], [13.7, 13.7], color=INK, lw=1.6)
+    ax.text(1.45, 13.7, "forward pass", ha="left", va="center", fontsize=13, color=INK)
+    ax.plot([0.0, 1.2], [13.0, 13.0], color=GRAD, lw=2.0, ls=(0, (4, 2.2)))
+    ax.text(1.45, 13.0, "backward pass: gradients flow from right to left", ha="left",
+            va="center", fontsize=13, color=GRAD)
+    ax.text(0.0, 12.2, m(r"dv") + " is " + m(r"\partial J / \partial v") + ", where " + m(r"J")
+            + " is the cross-entropy loss summed over all time steps and examples",
+            ha="left", va="center", fontsize=13, color=GREY)
+
+    ax.text(14.0, -2.15,
+            m(r"z = W_{aa}\," + A % "t-1" + r" + W_{ax}\," + X % "t" + r" + b_a") + "      " +
+            m(A % "t" + r" = \tanh(z)") + "      " +
+            m(r"\odot") + " : element-wise product",
+            ha="center", va="center", fontsize=15, color=INK)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 6. The LSTM memory line over five time steps
+# --------------------------------------------------------------------------------------------
+
+def draw_lstm_memory_flow():
+    fig, ax = new_axes(13.5, 5.8, (-0.3, 28.8), (-2.05, 10.3))
+    y_c, y_g = 5.0, 7.25      # the memory line and the gradient lane
+    r, dx, w = 0.34, 5.2, 3.9
+    centres = [3.9 + k * dx for k in range(5)]
+    x_end, x_mid = centres[-1] + dx / 2 + 1.2, (centres[0] + centres[-1]) / 2
+    # One component of c: forget gates near 1, update gates near 0, so the value is kept.
+    gf = [0.99, 0.98, 0.99, 0.97, 0.99]
+    gu = [0.01, 0.02, 0.01, 0.01, 0.02]
+    cand = [0.30, -0.50, 0.60, 0.20, -0.40]
+    c = [0.80]
+    for f, u, ct in zip(gf, gu, cand):
+        c.append(f * c[-1] + u * ct)
+    prod = 1.0
+    for f in gf:
+        prod *= f
+
+    ax.text(x_mid, 9.75, "Along the memory line, the gradient only meets element-wise products "
+            "with the forget gates", ha="center", va="center", fontsize=14, color=INK,
+            weight="bold")
+
+    # Band and thick line, drawn first so the cells' nodes sit on top.
+    ax.add_patch(FancyBboxPatch((0.0, y_c - 0.5), x_end - 0.2, 1.0,
+                                boxstyle="round,pad=0,rounding_size=0.2", facecolor=MEM_BAND,
+                                edgecolor="none", zorder=1.5))
+    arrow(ax, (0.0, y_c), (x_end, y_c), color=C_MEM, lw=4.2, mutation=22, zorder=2)
+    ax.text(0.05, y_c + 0.6, m(C % "0"), ha="left", va="bottom", fontsize=17, color=C_MEM)
+    ax.text(0.05, y_c - 0.6, f"{c[0]:.2f}", ha="left", va="top", fontsize=13, color=C_MEM)
+
+    for k, cx in enumerate(centres):
+        t = k + 1
+        Box(ax, cx, 3.35, w, 4.9, "", face="#f5f9fe", edge=CELL_EDGE, lw=1.6, rounding=0.25,
+            zorder=1)
+        ax.text(cx - w / 2 + 0.2, 1.3, "LSTM cell", ha="left", va="center", fontsize=11,
+                color=CELL_EDGE)
+        ax.text(cx + w / 2 - 0.2, 1.3, m(r"t=%d" % t), ha="right", va="center", fontsize=13,
+                color=CELL_EDGE)
+        xf, xu = cx - 0.8, cx + 0.8
+        op_node(ax, (xf, y_c), "mul", color=C_MEM, r=r, lw=2.0)
+        op_node(ax, (xu, y_c), "add", color=C_MEM, r=r, lw=2.0)
+        arrow(ax, (xf, 2.45), (xf, y_c - r), color=C_GF, lw=1.8)
+        ax.text(xf - 0.05, 2.3, m(r"\Gamma_f = %.2f" % gf[k]), ha="center", va="top",
+                fontsize=13, color=C_GF)
+        arrow(ax, (xu, 3.75), (xu, y_c - r), color=C_GU, lw=1.8)
+        ax.text(xu, 3.6, m(r"\Gamma_u \odot \tilde{c}") + "\n" +
+                m(r"\Gamma_u = %.2f" % gu[k]), ha="center", va="top", fontsize=13,
+                color=C_GU, linespacing=1.4)
+        # The value of c after this step, above the line in the gap to the next cell.
+        xl = cx + dx / 2
+        ax.text(xl, y_c + 0.6, m(C % t), ha="center", va="bottom", fontsize=17, color=C_MEM,
+                zorder=5)
+        ax.text(xl, y_c - 0.6, f"{c[t]:.2f}", ha="center", va="top", fontsize=13, color=C_MEM,
+                zorder=5)
+
+        # Gradient: from the gap after the cell back to the gap before it, times Γf<t>.
+        x_right = cx + dx / 2 - 0.55 if t < 5 else x_end
+        x_left = cx - dx / 2 + 0.55 if t > 1 else 0.0
+        dashed_arrow(ax, [(x_right, y_g), (x_left, y_g)])
+        ax.text(xf, y_g + 0.2, m(r"\odot\, \Gamma_f^{\langle %d\rangle}" % t), ha="center",
+                va="bottom", fontsize=15, color=GRAD)
+
+    ax.text(x_end, y_g + 0.25, m(r"dc^{\langle 5\rangle}"), ha="right", va="bottom", fontsize=15,
+            color=GRAD)
+    ax.text(0.0, y_g + 0.25, m(r"dc^{\langle 0\rangle}"), ha="left", va="bottom", fontsize=15,
+            color=GRAD)
+
+    # What the picture says, in two lines.
+    ax.text(x_mid, 0.0,
+            "along the line:  " + m(r"dc^{\langle t-1\rangle} = dc^{\langle t\rangle} \odot "
+                                    r"\Gamma_f^{\langle t\rangle}") +
+            "   (plus what reaches " + m(C % "t-1") + " through " + m(A % "t-1") +
+            ", not drawn)",
+            ha="center", va="center", fontsize=13, color=INK)
+    ax.text(x_mid, -0.8,
+            "so " + m(r"dc^{\langle 5\rangle}") + " reaches " + m(C % "0") + " as  " +
+            m(r" \cdot ".join("%.2f" % f for f in gf) +
+              r"\ dc^{\langle 5\rangle} \approx %.2f\ dc^{\langle 5\rangle}" % prod) +
+            ":  no matrix product, no " + m(r"\tanh'") + ", almost nothing is lost",
+            ha="center", va="center", fontsize=13, color=INK)
+    ax.text(x_mid, -1.6, "one component of " + m(r"c") + " is shown; every component has its "
+            "own forget gate", ha="center", va="center", fontsize=11.5, color=GREY)
+    return fig
+
+
 FIGURES = {
     "rnn_standard_net": draw_standard_net,
     "rnn_unrolled": draw_unrolled,
     "rnn_cell": draw_cell,
     "lstm_cell": draw_lstm_cell,
+    "rnn_cell_backward": draw_cell_backward,
+    "lstm_memory_flow": draw_lstm_memory_flow,
 }
 
 
