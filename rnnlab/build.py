@@ -3,6 +3,7 @@
     rnnlab-build                 # regenerate course/ and solutions/ (solutions executed)
     rnnlab-build --no-execute    # the same without running the solutions (fast)
     rnnlab-build --out DIR       # write DIR/course and DIR/solutions instead
+    rnnlab-build --out DIR --only 02_notation   # just these notebooks (to check one being written)
 
 ``course/`` holds nbgrader's student version (stubs, visible tests, no outputs);
 ``solutions/`` holds the worked code without hidden tests, executed, with its outputs.
@@ -126,10 +127,13 @@ def write(notebook, path):
     nbformat.write(notebook, path)
 
 
-def build(out=REPO, execute_solutions=True, log=print):
-    """Regenerate ``out/course`` and ``out/solutions``; returns ``{id: seconds to execute}``."""
+def build(out=REPO, execute_solutions=True, only=None, log=print):
+    """Regenerate ``out/course`` and ``out/solutions``; returns ``{id: seconds to execute}``.
+
+    ``only`` restricts the build to those notebook ids (for checking work in progress).
+    """
     out = Path(out)
-    assignments = written_assignments()
+    assignments = [a for a in written_assignments() if not only or a in only]
     timings = {}
     for kind in ("course", "solutions"):
         folder = out / kind
@@ -157,8 +161,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO, help="folder to write course/ and solutions/ into")
     parser.add_argument("--no-execute", action="store_true", help="do not execute the solutions")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="build only these notebooks")
     args = parser.parse_args(argv)
-    build(args.out, execute_solutions=not args.no_execute)
+    if args.only and args.out.resolve() == REPO:
+        parser.error("--only writes incomplete course/ and solutions/ folders: use it with --out")
+    build(args.out, execute_solutions=not args.no_execute, only=args.only)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Autograde a folder of submissions: a grade sheet and feedback for every student.
 
-    rnnlab-grade SUBMISSIONS OUT [--timeout SECONDS] [--jobs N]
+    rnnlab-grade SUBMISSIONS OUT [--timeout SECONDS] [--jobs N] [--assignments ID ...]
 
 ``SUBMISSIONS`` holds one folder per student (the folder name is the student id) with that
 student's notebooks, named as in ``course/`` (e.g. ``03_rnn_model.ipynb``, at any depth).
@@ -155,12 +155,19 @@ def write_sheet(path, rows, columns):
             writer.writerow(row)
 
 
-def grade_all(submissions, out, timeout=60, jobs=1, log=print):
-    """Grade every student folder in ``submissions`` into ``out``; returns ``{student: (scores, problems)}``."""
+def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print):
+    """Grade every student folder in ``submissions`` into ``out``; returns ``{student: (scores, problems)}``.
+
+    ``assignments`` limits grading to those notebook ids (default: every notebook of the course).
+    """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise SystemExit(f"{submissions} is not a folder of student folders")
-    assignments = written_assignments()
+    known = written_assignments()
+    unknown = sorted(set(assignments or []) - set(known))
+    if unknown:
+        raise SystemExit(f"unknown notebook id(s) {unknown}; the course has {known}")
+    assignments = [a for a in known if a in assignments] if assignments else known
     release_root = out / "work" / "_release"
     if release_root.exists():
         shutil.rmtree(release_root)
@@ -196,8 +203,10 @@ def main(argv=None):
     parser.add_argument("out", type=Path, help="folder for grades.csv, feedback/ and autograded/")
     parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
     parser.add_argument("--jobs", type=int, default=1, help="students graded at once (default 1)")
+    parser.add_argument("--assignments", nargs="+", metavar="ID",
+                        help="grade only these notebooks, e.g. 03_rnn_model (default: all)")
     args = parser.parse_args(argv)
-    grade_all(args.submissions, args.out, args.timeout, args.jobs)
+    grade_all(args.submissions, args.out, args.timeout, args.jobs, args.assignments)
     return 0
 
 

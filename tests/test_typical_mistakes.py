@@ -1,0 +1,74 @@
+"""Every graded exercise of every notebook: the worked version earns its points, the untouched
+student version earns none, and a typical mistake (listed in tests/mistakes/<notebook>.toml)
+loses exactly the points of the exercise it is made in."""
+
+import copy
+import csv
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from rnnlab.build import written_assignments
+from rnnlab.grade import grade_all
+
+MISTAKES = {path.stem: tomllib.loads(path.read_text())["mistake"]
+            for path in sorted((Path(__file__).parent / "mistakes").glob("*.toml"))}
+
+
+def with_mistake(notebook, mistake):
+    notebook = copy.deepcopy(notebook)
+    cells = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == mistake["cell"]]
+    assert cells, f"no cell {mistake['cell']!r} for the mistake {mistake['name']!r}"
+    assert mistake["old"] in cells[0].source, f"{mistake['old']!r} is not in cell {mistake['cell']!r}"
+    cells[0].source = cells[0].source.replace(mistake["old"], mistake["new"])
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    submissions = tmp_path_factory.mktemp("submissions")
+    for assignment, mistakes in MISTAKES.items():
+        worked = nbformat.read(REPO / "solutions" / f"{assignment}.ipynb", as_version=4)
+        students = {"worked": worked,
+                    "untouched": nbformat.read(REPO / "course" / f"{assignment}.ipynb", as_version=4)}
+        students.update({f"mistake{k}": with_mistake(worked, mistake) for k, mistake in enumerate(mistakes)})
+        for student, notebook in students.items():
+            (submissions / f"{student}-{assignment}").mkdir()
+            nbformat.write(notebook, submissions / f"{student}-{assignment}" / f"{assignment}.ipynb")
+    out = tmp_path_factory.mktemp("graded")
+    grade_all(submissions, out, timeout=60, jobs=2, assignments=list(MISTAKES))
+    with open(out / "grades.csv", newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def exercise_points(rows, assignment, student):
+    prefix = f"{assignment}:"
+    return {column[len(prefix):]: float(value) for column, value in rows[student].items()
+            if column.startswith(prefix)}
+
+
+def test_every_notebook_lists_a_mistake_for_every_exercise(graded):
+    assert set(MISTAKES) == set(written_assignments()), "add tests/mistakes/<notebook>.toml for new notebooks"
+    for assignment, mistakes in MISTAKES.items():
+        exercises = set(exercise_points(graded, assignment, "(max)"))
+        covered = {cell for mistake in mistakes for cell in mistake["loses"]}
+        assert covered == exercises, f"{assignment}: exercises without a typical mistake: {exercises - covered}"
+
+
+@pytest.mark.parametrize("assignment", sorted(MISTAKES))
+def test_worked_version_earns_every_point_and_untouched_none(graded, assignment):
+    full = exercise_points(graded, assignment, "(max)")
+    assert exercise_points(graded, assignment, f"worked-{assignment}") == full
+    assert set(exercise_points(graded, assignment, f"untouched-{assignment}").values()) == {0.0}
+
+
+@pytest.mark.parametrize("assignment, index, mistake",
+                         [(a, k, m) for a, ms in sorted(MISTAKES.items()) for k, m in enumerate(ms)],
+                         ids=lambda value: value["name"] if isinstance(value, dict) else str(value))
+def test_typical_mistake_loses_exactly_its_exercise(graded, assignment, index, mistake):
+    full = exercise_points(graded, assignment, "(max)")
+    expected = {cell: 0.0 if cell in mistake["loses"] else points for cell, points in full.items()}
+    assert exercise_points(graded, assignment, f"mistake{index}-{assignment}") == expected
