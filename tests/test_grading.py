@@ -86,7 +86,7 @@ def graded(tmp_path_factory):
     submissions = tmp_path_factory.mktemp("submissions")
     make_submissions(submissions)
     out = tmp_path_factory.mktemp("graded")
-    grade_all(submissions, out, timeout=10, jobs=2)
+    grade_all(submissions, out, timeout=10, jobs=2, assignments=[NOTEBOOK, ASSIGNMENT])
     with open(out / "grades.csv", newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     return out, rows

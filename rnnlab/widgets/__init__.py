@@ -4,7 +4,13 @@ Every widget is a ``rnnlab.plots.FigureWidget``: ipywidgets controls above a mat
 built once and whose artists' data change on each interaction.
 """
 
+from .bptt import BPTTStepper
 from .hidden_state import HiddenStateExplorer
+from .language_model import NextWordProbabilities
 from .lstm_gates import LSTMGateInspector
+from .one_hot import OneHotExplorer
+from .rnn_types import ArchitectureDrawer
+from .sequence_tasks import SequenceTaskGallery
 
-__all__ = ["HiddenStateExplorer", "LSTMGateInspector"]
+__all__ = ["ArchitectureDrawer", "BPTTStepper", "HiddenStateExplorer", "LSTMGateInspector",
+           "NextWordProbabilities", "OneHotExplorer", "SequenceTaskGallery"]
