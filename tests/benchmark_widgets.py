@@ -1,13 +1,17 @@
-"""Benchmark: the hidden-state explorer's redraw time per slider move, measured in a kernel.
+"""Benchmark: the widgets' redraw time per control change.
 
-    .venv/bin/python tests/benchmark_widgets.py [MOVES]
+    cd tests && ../.venv/bin/python benchmark_widgets.py [MOVES]
 
-Runs solutions/03_rnn_model.ipynb in a Jupyter kernel, then moves the explorer's time slider
-MOVES times (default 200) and changes the example 10 times, and prints the redraw times the
-widget recorded (artist updates plus rendering the PNG that the browser receives).
+First runs solutions/03_rnn_model.ipynb in a Jupyter kernel, moves the hidden-state explorer's
+time slider MOVES times (default 200) and changes its example 10 times. Then, in this process,
+changes the main control of every widget of the course MOVES times. Prints the redraw times the
+widgets record (artist updates plus rendering the PNG that the browser receives).
 """
 
+import statistics
 import sys
+
+import numpy as np
 
 import nbformat
 
@@ -32,4 +36,26 @@ print(f"new example (full redraw): median {{np.median(example_ms):.1f}} ms over 
 notebook = nbformat.read(REPO / "solutions" / "03_rnn_model.ipynb", as_version=4)
 notebook.cells.append(nbformat.v4.new_code_cell(MEASURE))
 execute(notebook, REPO / "solutions")
+print("In a kernel, HiddenStateExplorer:")
 print("".join(output.get("text", "") for output in notebook.cells[-1].outputs))
+
+import rnnlab.widgets as course_widgets  # noqa: E402
+
+print("In this process (median and 90th percentile over", MOVES, "changes):")
+for name, make, control in [
+        ("HiddenStateExplorer: t", course_widgets.HiddenStateExplorer, "t"),
+        ("LSTMGateInspector: t", course_widgets.LSTMGateInspector, "t"),
+        ("OneHotExplorer: t", course_widgets.OneHotExplorer, "t"),
+        ("BPTTStepper: stage", course_widgets.BPTTStepper, "stage"),
+        ("ArchitectureDrawer: T_x", course_widgets.ArchitectureDrawer, "T_x"),
+        ("NextWordProbabilities: t", lambda: course_widgets.NextWordProbabilities(use_keras=False), "t"),
+        ("SequenceTaskGallery: example", course_widgets.SequenceTaskGallery, "example")]:
+    widget = make()
+    slider = getattr(widget, control)
+    values = list(slider.options) if hasattr(slider, "options") else list(range(slider.min, slider.max + 1))
+    values = [v[1] if isinstance(v, tuple) else v for v in values]
+    times = []
+    for i in range(MOVES):
+        slider.value = values[(i + 1) % len(values)]
+        times.append(widget.last_redraw_ms)
+    print(f"  {name:32s} {statistics.median(times):6.1f} ms  {np.percentile(times, 90):6.1f} ms")
