@@ -82,6 +82,16 @@ class FigureWidget:
         self.image.value = png_bytes(canvas)
         self.last_redraw_ms = 1000 * (time.perf_counter() - started)
 
+    def new_sequence(self, steps):
+        """After a new sequence of ``steps`` steps: limit the time slider ``self.t`` (and its
+        ``self.play``) to it and redraw everything through ``self.show_step()``."""
+        self.invalidate()
+        self.t.max = self.play.max = steps
+        if self.t.value > steps:
+            self.t.value = steps  # the slider's observer redraws
+        else:
+            self.show_step()
+
     def say(self, message, error=False):
         """Show ``message`` on the status line (in red when ``error``)."""
         color = "#b00020" if error else "#555555"

@@ -134,12 +134,7 @@ class HiddenStateExplorer(FigureWidget):
         self.heatmap.set_data(a)
         self.heatmap.set_extent((-0.5, steps - 0.5, self.n_a - 0.5, -0.5))
         self.ax_heat.set_xticks(range(steps), [show_char(char) for char in text])
-        self.invalidate()
-        self.t.max = self.play.max = steps
-        if self.t.value > steps:
-            self.t.value = steps  # triggers show_step
-        else:
-            self.show_step()
+        self.new_sequence(steps)
 
     def show_step(self):
         """Frame step ``t`` and show ``x<t>``, ``a<t>`` and ``ŷ<t>``."""

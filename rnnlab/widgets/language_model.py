@@ -278,12 +278,7 @@ class NextWordProbabilities(FigureWidget):
         log_p = float(data["running"][-1])
         self.title.set_text(rf"$\log P$(sentence) = {log_p:.2f}  (P = {np.exp(log_p):.2g}),   "
                             f"perplexity = {data['perplexity']:.1f},   $T_y$ = {T_y}      [{data['source']}]")
-        self.invalidate()
-        self.t.max = self.play.max = T_y
-        if self.t.value > T_y:
-            self.t.value = T_y  # triggers show_step
-        else:
-            self.show_step()
+        self.new_sequence(T_y)
 
     def show_step(self):
         """Highlight step ``t`` and show the model's top candidates for ``y<t>``."""
