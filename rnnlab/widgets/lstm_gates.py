@@ -24,6 +24,12 @@ class LSTMGateInspector(FigureWidget):
     ``lstm_forward(x, a0, parameters) -> (a, y, c, caches)`` with ``x (n_x, m, T_x)``,
     ``a0 (n_a, m)``; the gates are read from the step caches ``(a_next, c_next, a_prev, c_prev, ft,
     it, cct, ot, xt, parameters)``. Without it (or when it fails) the widget shows precomputed traces.
+
+    ``retention`` (optional) is a function ``retention(gamma_f) -> kept`` that maps forget-gate values of
+    shape ``(n_a, T)`` to the share of the memory of the first of those steps still held at each step,
+    shape ``(n_a, T)``. When given, the one-unit panel also plots, on a right-hand axis from 0 to 1, the
+    share of that unit's ``c<t>`` at the cue step still kept at each later step (computed from ``Γf`` from
+    the cue step on).
     """
 
     MODES = {"learned": None, "forced open": 20.0, "forced shut": -20.0}
@@ -34,8 +40,9 @@ class LSTMGateInspector(FigureWidget):
     CACHE_INDEX = {"ft": 4, "it": 5, "cct": 6, "ot": 7}
     LABELS = {"ft": "Γf", "it": "Γu", "cct": "c̃<t>", "ot": "Γo", "c": "c<t>", "a": "a<t>", "y": "ŷ<t>"}
 
-    def __init__(self, lstm_forward=None):
+    def __init__(self, lstm_forward=None, retention=None):
         self.lstm_forward = lstm_forward
+        self.retention = retention
         self.parameters, self.input_names = load_lstm_memory()
         self.traces = {example["name"]: example for example in load_lstm_gate_traces()}
         self.n_a = self.parameters["Wf"].shape[0]
@@ -121,7 +128,19 @@ class LSTMGateInspector(FigureWidget):
         self.ax_unit.set_xticks(time_axis)
         self.ax_unit.tick_params(labelsize=9, length=2, pad=2)
         self.ax_unit.set_xlabel("step t", fontsize=10, labelpad=1)
-        self.ax_unit.legend(loc="upper left", fontsize=10, ncol=2, frameon=False)
+        handles = [self.c_line, self.a_line]
+        self.keep_line = None
+        if self.retention is not None:
+            self.ax_keep = self.ax_unit.twinx()
+            self.ax_keep.set_ylim(-0.05, 1.45)
+            self.ax_keep.set_yticks([0, 0.5, 1])
+            self.ax_keep.tick_params(labelsize=9, length=2, pad=2, colors="#1b7837")
+            self.ax_keep.set_ylabel("share kept", fontsize=9.5, color="#1b7837", labelpad=2)
+            (self.keep_line,) = self.ax_keep.plot(time_axis, np.full(steps, np.nan), ":", color="#1b7837",
+                                                  linewidth=2.2, label="share of the cue-step memory kept")
+            handles.append(self.keep_line)
+        self.ax_unit.legend(handles=handles, loc="upper left", fontsize=9.5, ncol=len(handles), frameon=False,
+                            handlelength=1.6, columnspacing=1.0)
         self.ax_unit.set_title(r"one unit's memory $c^{\langle t\rangle}$ and hidden state $a^{\langle t\rangle}$",
                                fontsize=11, pad=4)
         self.unit_label = self.ax_unit.text(1.0, 1.02, "", transform=self.ax_unit.transAxes, ha="right",
@@ -148,6 +167,8 @@ class LSTMGateInspector(FigureWidget):
         self.caption = self.figure.text(0.055, 0.015, "", fontsize=10.5, linespacing=1.5)
         self.animate(*self.frames, *self.rows, self.c_line, self.a_line, self.t_line, self.c_marker, self.unit_label,
                      self.caption)
+        if self.keep_line is not None:
+            self.animate(self.keep_line)
 
     # -- data -------------------------------------------------------------------------------------
 
@@ -219,8 +240,12 @@ class LSTMGateInspector(FigureWidget):
                 run = trace
                 message, error = (f"Your lstm_forward failed ({type(failure).__name__}: {failure}); "
                                   "showing the precomputed trace instead.", True)
-        self.say(message, error=error)
         self.run, self.inputs, self.cue = run, example["inputs"], example["cue"]
+        if self.retention is not None:
+            problem = self._compute_kept(example["cue_step"])
+            if problem:
+                message, error = (message + " " + problem).strip(), True
+        self.say(message, error=error)
 
         labels = [self.SYMBOLS.get(self.input_names[index], "?") for index in self.inputs]
         for name, _ in self.PANELS:
@@ -248,6 +273,22 @@ class LSTMGateInspector(FigureWidget):
         self.invalidate()
         self.show_unit()
 
+    def _compute_kept(self, cue_step):
+        """``self.kept`` (n_a, T_x): the share of c<cue step> kept at each step, by ``retention``
+        (NaN before the cue step, or everywhere when it fails); returns a problem to report, or ''."""
+        self.kept = np.full((self.n_a, self.steps), np.nan)
+        gamma_f = np.array(self.run["ft"][:, cue_step - 1:], dtype=float)
+        try:
+            kept = self.retention(gamma_f)
+        except Exception as failure:  # a student's function may fail in any way
+            return f"Your memory_retention failed ({type(failure).__name__}: {failure}), so the share kept is not drawn."
+        kept = np.asarray(kept, dtype=float) if isinstance(kept, np.ndarray) else None
+        if kept is None or kept.shape != gamma_f.shape:
+            got = "not a numpy array" if kept is None else f"shape {kept.shape}"
+            return f"Your memory_retention returned {got}; expected shape {gamma_f.shape}, like its input."
+        self.kept[:, cue_step - 1:] = kept
+        return ""
+
     def show_unit(self):
         """Outline the chosen unit and plot its memory (animated artists only), then show the step."""
         unit = self.unit.value
@@ -255,6 +296,8 @@ class LSTMGateInspector(FigureWidget):
             row.set_y(unit - 0.5)
         self.c_line.set_ydata(self.run["c"][unit])
         self.a_line.set_ydata(self.run["a"][unit])
+        if self.keep_line is not None:
+            self.keep_line.set_ydata(self.kept[unit])
         self.unit_label.set_text(f"unit {unit}")
         self.show_step()
 
