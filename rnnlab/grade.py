@@ -101,20 +101,23 @@ def grade_student(student, student_folder, release_root, out, columns, timeout):
         shutil.copy(path, target)
         to_grade.append(assignment)
 
-    scores = {}
-    for assignment in to_grade:
-        options = [assignment, "--student", student, "--force", f"--Execute.timeout={timeout}"]
+    # One nbgrader process autogrades all of the student's notebooks ("*" matches every submitted
+    # one) and one writes all their feedback: two process start-ups per student, not two per notebook.
+    detail = ""
+    if to_grade:
+        target = to_grade[0] if len(to_grade) == 1 else "*"
+        options = [target, "--student", student, "--force", f"--Execute.timeout={timeout}"]
         try:
-            result = run_nbgrader(["autograde", *options], work,
-                                  timeout=max(600, 40 * timeout))
-            failed = result.returncode != 0
-            detail = result.stderr
+            detail = run_nbgrader(["autograde", *options], work,
+                                  timeout=max(600, 40 * timeout) * len(to_grade)).stderr
             run_nbgrader(["generate_feedback", *options], work, timeout=600)
         except Exception as error:  # a hung or crashed grader must not stop the batch
-            failed, detail = True, f"{type(error).__name__}: {error}"
-        if failed:
-            last = [line for line in detail.splitlines() if "[ERROR]" in line or "Error" in line]
-            problems.append(f"{assignment}.ipynb could not be fully graded ({(last or ['unknown error'])[-1][:200]})")
+            detail = f"{type(error).__name__}: {error}"
+
+    scores = {}
+    for assignment in to_grade:
+        if not (work / "autograded" / student / assignment / f"{assignment}.ipynb").exists():
+            problems.append(f"{assignment}.ipynb could not be fully graded ({failure_reason(detail, assignment)})")
         with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
             for grade_id, _ in columns[assignment]:
                 try:
@@ -128,6 +131,21 @@ def grade_student(student, student_folder, release_root, out, columns, timeout):
                 (out / kind / student).mkdir(parents=True, exist_ok=True)
                 shutil.copy(made, out / kind / student / f"{assignment}{suffix}")
     return scores, problems
+
+
+def failure_reason(log, assignment):
+    """Why nbgrader's ``log`` says ``assignment`` failed: the exception it names, or its error line."""
+    lines = log.splitlines()
+    for index, line in enumerate(lines):
+        if "ERROR" in line and f"/{assignment}" in line:  # the first error line naming the notebook's path
+            rest = lines[index + 1:]
+            end = next((k for k, later in enumerate(rest) if later.startswith("[") and "Traceback" not in later),
+                       len(rest))
+            traceback = rest[:end]
+            named = [later for later in traceback if "Error" in later]
+            return (named[-1] if named else line.split("] ", 1)[-1]).strip()[:200]
+    errors = [line for line in lines if "Error" in line or "ERROR" in line]
+    return (errors or ["unknown error"])[-1].strip()[:200]
 
 
 def write_sheet(path, rows, columns):
