@@ -49,10 +49,23 @@ for name, make, control in [
         ("BPTTStepper: stage", course_widgets.BPTTStepper, "stage"),
         ("ArchitectureDrawer: T_x", course_widgets.ArchitectureDrawer, "T_x"),
         ("NextWordProbabilities: t", lambda: course_widgets.NextWordProbabilities(use_keras=False), "t"),
-        ("SequenceTaskGallery: example", course_widgets.SequenceTaskGallery, "example")]:
+        ("SequenceTaskGallery: example", course_widgets.SequenceTaskGallery, "example"),
+        ("SamplingExplorer: temperature", course_widgets.SamplingExplorer, "temperature"),
+        ("GradientFlowLab: rho", course_widgets.GradientFlowLab, "rho"),
+        ("GradientFlowLab: threshold", course_widgets.GradientFlowLab, "threshold"),
+        ("GRUGateInspector: t", course_widgets.GRUGateInspector, "t"),
+        ("LSTMGateInspector: mode", course_widgets.LSTMGateInspector, "mode"),
+        ("BidirectionalExplorer: t", course_widgets.BidirectionalExplorer, "t"),
+        ("DependencyGrid: t", course_widgets.DependencyGrid, "t"),
+        ("DependencyGrid: L", course_widgets.DependencyGrid, "L")]:
     widget = make()
     slider = getattr(widget, control)
-    values = list(slider.options) if hasattr(slider, "options") else list(range(slider.min, slider.max + 1))
+    if hasattr(slider, "options"):
+        values = list(slider.options)
+    elif isinstance(slider.value, float):
+        values = list(np.arange(slider.min, slider.max + slider.step / 2, slider.step))
+    else:
+        values = list(range(slider.min, slider.max + 1))
     values = [v[1] if isinstance(v, tuple) else v for v in values]
     times = []
     for i in range(MOVES):

@@ -4,13 +4,19 @@ Every widget is a ``rnnlab.plots.FigureWidget``: ipywidgets controls above a mat
 built once and whose artists' data change on each interaction.
 """
 
+from .bidirectional import BidirectionalExplorer
 from .bptt import BPTTStepper
+from .deep_rnn import DependencyGrid
+from .gradient_flow import GradientFlowLab
+from .gru_gates import GRUGateInspector
 from .hidden_state import HiddenStateExplorer
 from .language_model import NextWordProbabilities
 from .lstm_gates import LSTMGateInspector
 from .one_hot import OneHotExplorer
 from .rnn_types import ArchitectureDrawer
+from .sampling import SamplingExplorer
 from .sequence_tasks import SequenceTaskGallery
 
-__all__ = ["ArchitectureDrawer", "BPTTStepper", "HiddenStateExplorer", "LSTMGateInspector",
-           "NextWordProbabilities", "OneHotExplorer", "SequenceTaskGallery"]
+__all__ = ["ArchitectureDrawer", "BPTTStepper", "BidirectionalExplorer", "DependencyGrid", "GRUGateInspector",
+           "GradientFlowLab", "HiddenStateExplorer", "LSTMGateInspector", "NextWordProbabilities",
+           "OneHotExplorer", "SamplingExplorer", "SequenceTaskGallery"]
