@@ -29,6 +29,9 @@ def with_mistake(notebook, mistake):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    """Grade three kinds of students, each handing in every notebook: "worked", "untouched", and
+    "mistake<k>", whose notebooks each hold the k-th listed mistake of that notebook (a notebook with
+    fewer mistakes is left out). One student's notebooks are graded by one nbgrader process."""
     submissions = tmp_path_factory.mktemp("submissions")
     for assignment, mistakes in MISTAKES.items():
         worked = nbformat.read(REPO / "solutions" / f"{assignment}.ipynb", as_version=4)
@@ -36,8 +39,8 @@ def graded(tmp_path_factory):
                     "untouched": nbformat.read(REPO / "course" / f"{assignment}.ipynb", as_version=4)}
         students.update({f"mistake{k}": with_mistake(worked, mistake) for k, mistake in enumerate(mistakes)})
         for student, notebook in students.items():
-            (submissions / f"{student}-{assignment}").mkdir()
-            nbformat.write(notebook, submissions / f"{student}-{assignment}" / f"{assignment}.ipynb")
+            (submissions / student).mkdir(exist_ok=True)
+            nbformat.write(notebook, submissions / student / f"{assignment}.ipynb")
     out = tmp_path_factory.mktemp("graded")
     grade_all(submissions, out, timeout=60, jobs=2, assignments=list(MISTAKES))
     with open(out / "grades.csv", newline="") as handle:
@@ -61,8 +64,8 @@ def test_every_notebook_lists_a_mistake_for_every_exercise(graded):
 @pytest.mark.parametrize("assignment", sorted(MISTAKES))
 def test_worked_version_earns_every_point_and_untouched_none(graded, assignment):
     full = exercise_points(graded, assignment, "(max)")
-    assert exercise_points(graded, assignment, f"worked-{assignment}") == full
-    assert set(exercise_points(graded, assignment, f"untouched-{assignment}").values()) == {0.0}
+    assert exercise_points(graded, assignment, "worked") == full
+    assert set(exercise_points(graded, assignment, "untouched").values()) == {0.0}
 
 
 @pytest.mark.parametrize("assignment, index, mistake",
@@ -71,4 +74,4 @@ def test_worked_version_earns_every_point_and_untouched_none(graded, assignment)
 def test_typical_mistake_loses_exactly_its_exercise(graded, assignment, index, mistake):
     full = exercise_points(graded, assignment, "(max)")
     expected = {cell: 0.0 if cell in mistake["loses"] else points for cell, points in full.items()}
-    assert exercise_points(graded, assignment, f"mistake{index}-{assignment}") == expected
+    assert exercise_points(graded, assignment, f"mistake{index}") == expected
