@@ -66,10 +66,13 @@ def make_course_root(root, assignments):
     shutil.copy(AUTOGRADER / "nbgrader_config.py", root / "nbgrader_config.py")
     if not (root / "source").exists():
         (root / "source").symlink_to(AUTOGRADER / "source", target_is_directory=True)
-    for assignment in assignments:
-        result = run_nbgrader(["generate_assignment", assignment, "--force"], root)
+    # One nbgrader process releases the whole course ("*" matches every source folder); a part of
+    # it is released one notebook at a time.
+    targets = ["*"] if set(assignments) == set(written_assignments()) else assignments
+    for target in targets:
+        result = run_nbgrader(["generate_assignment", target, "--force"], root)
         if result.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stderr}")
+            raise RuntimeError(f"nbgrader generate_assignment {target} failed:\n{result.stderr}")
     return root / "release"
 
 
