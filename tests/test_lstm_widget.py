@@ -69,40 +69,6 @@ def test_loaders_give_the_documented_shapes():
             assert all(run[name].shape == (8, 16) for name in ARRAYS[:-1]) and run["y"].shape == (2, 16)
 
 
-def test_slider_moves_the_frames_the_marker_and_the_caption(inspector):
-    inspector.mode.value = "learned"
-    inspector.t.value = 16
-    before = bytes(inspector.image.value)
-    cue_step = inspector.traces[inspector.example.value]["cue_step"]
-    inspector.t.value = cue_step
-    now = shown(inspector)
-    assert now["column"] == cue_step - 1
-    unit = inspector.unit.value
-    assert now["marker"] == (cue_step, inspector.run["c"][unit, cue_step - 1])
-    assert f"step t = {cue_step}" in now["caption"] and "cue arrives" in now["caption"]
-    assert f"c<t> {inspector.run['c'][unit, cue_step - 1]:+.2f}" in now["caption"]
-    assert bytes(inspector.image.value) != before and bytes(inspector.image.value[:4]) == b"\x89PNG"
-    inspector.t.value = 16
-    assert shown(inspector)["column"] == 15 and "(recall)" in inspector.caption.get_text()
-    assert 0 < inspector.last_redraw_ms < 1000
-
-
-def test_slider_moves_only_change_animated_artists(inspector):
-    inspector.t.value = 2
-    background = inspector._background
-    inspector.t.value = 7
-    assert inspector._background is background is not None
-    inspector.unit.value = (inspector.unit.value + 1) % inspector.n_a  # only animated artists change
-    assert inspector._background is background
-    assert inspector.unit_label.get_text() == f"unit {inspector.unit.value}"
-    np.testing.assert_array_equal(shown(inspector)["curve"], inspector.run["c"][inspector.unit.value])
-    assert all(row.get_y() == inspector.unit.value - 0.5 for row in inspector.rows)
-    inspector.unit.value = inspector.memory_unit
-    inspector.mode.value = "forced open"  # new heatmap data: the whole figure is drawn again
-    assert inspector._background is not background
-    inspector.mode.value = "learned"
-
-
 @pytest.mark.parametrize("mode", ["learned", "forced open", "forced shut"])
 def test_forget_gate_mode_shows_its_trace(inspector, mode):
     inspector.t.value = 9
