@@ -59,13 +59,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 
+from memory_task import INPUTS, N_X, T_X, all_sequences, course_x, make_data, one_hot, sequence  # noqa: E402
+
 SEED = 2024
-T_X = 16
 N_A = 8
-INPUTS = ["cue 0", "cue 1", "noise", "recall"]
-CUE_0, CUE_1, NOISE, RECALL = range(len(INPUTS))
-N_X = len(INPUTS)
-CUE_STEPS = (1, 2, 3, 4)
 N_TRAIN = 2048
 EPOCHS = 30
 BATCH_SIZE = 64
@@ -80,29 +77,6 @@ GATES = ("z", "r", "h")
 ASSETS = Path(__file__).resolve().parent.parent
 MODEL_OUT = ASSETS / "models" / "gru_memory.npz"
 TRACES_OUT = ASSETS / "traces" / "gru_gates.json"
-
-
-def sequence(bit, cue_step):
-    ids = np.full(T_X, NOISE, dtype=np.int64)
-    ids[cue_step - 1] = CUE_0 + bit
-    ids[-1] = RECALL
-    return ids
-
-
-def one_hot(ids):
-    return np.eye(N_X, dtype=np.float32)[ids]
-
-
-def make_data(count, rng):
-    bits = rng.integers(0, 2, size=count)
-    steps = rng.choice(CUE_STEPS, size=count)
-    ids = np.stack([sequence(bit, step) for bit, step in zip(bits, steps)])
-    return one_hot(ids), bits.astype(np.float32)
-
-
-def all_sequences():
-    pairs = [(bit, step) for bit in (0, 1) for step in CUE_STEPS]
-    return np.stack([sequence(bit, step) for bit, step in pairs]), np.array([bit for bit, _ in pairs])
 
 
 def build_models():
@@ -166,16 +140,13 @@ def numpy_gru(x, parameters, mode="learned"):
     return out
 
 
-def course_x(ids):
-    return np.transpose(np.eye(N_X)[ids], (2, 0, 1))
-
-
 def main():
     keras.utils.set_random_seed(SEED)
     tf.config.experimental.enable_op_determinism()
     rng = np.random.default_rng(SEED)
 
     x_train, y_train = make_data(N_TRAIN, rng)
+    y_train = y_train.astype(np.float32)  # the sigmoid read-out's targets
     sequence_model, last_model = build_models()
     start = time.perf_counter()
     history = last_model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, shuffle=True, verbose=0)
@@ -184,6 +155,7 @@ def main():
         print(f"  epoch {epoch + 1:3d}: loss {history.history['loss'][epoch]:.4f}, "
               f"accuracy {history.history['accuracy'][epoch]:.4f}")
     x_test, y_test = make_data(1000, rng)
+    y_test = y_test.astype(np.float32)
     loss, accuracy = last_model.evaluate(x_test, y_test, batch_size=250, verbose=0)
     print(f"training time {seconds:.1f} s; Keras on 1000 fresh sequences: loss {loss:.5f}, accuracy {accuracy:.4f}")
 

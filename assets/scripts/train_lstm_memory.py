@@ -50,14 +50,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 
+from memory_task import INPUTS, N_X, T_X, all_sequences, course_x, make_data, one_hot, sequence  # noqa: E402
+
 SEED = 2024
-T_X = 16
 N_A = 8
-INPUTS = ["cue 0", "cue 1", "noise", "recall"]
-CUE_0, CUE_1, NOISE, RECALL = range(len(INPUTS))
-N_X = len(INPUTS)
 N_Y = 2
-CUE_STEPS = (1, 2, 3, 4)  # 1-based steps where the cue may appear
 N_TRAIN = 2048
 EPOCHS = 40
 BATCH_SIZE = 64
@@ -71,32 +68,6 @@ GATES = ("i", "f", "c", "o")  # Keras' order of the blocks of the kernels and th
 ASSETS = Path(__file__).resolve().parent.parent
 MODEL_OUT = ASSETS / "models" / "lstm_memory.npz"
 TRACES_OUT = ASSETS / "traces" / "lstm_gates.json"
-
-
-def sequence(bit, cue_step):
-    """Input indices, shape (T_x,): noise, the cue at ``cue_step`` (1-based), noise, recall."""
-    ids = np.full(T_X, NOISE, dtype=np.int64)
-    ids[cue_step - 1] = CUE_0 + bit
-    ids[-1] = RECALL
-    return ids
-
-
-def one_hot(ids):
-    """One-hot inputs, shape ids.shape + (n_x,), float32 (Keras' layout: batch, time, features)."""
-    return np.eye(N_X, dtype=np.float32)[ids]
-
-
-def make_data(count, rng):
-    bits = rng.integers(0, 2, size=count)
-    steps = rng.choice(CUE_STEPS, size=count)
-    ids = np.stack([sequence(bit, step) for bit, step in zip(bits, steps)])
-    return one_hot(ids), bits
-
-
-def all_sequences():
-    """Every possible input: 2 bits x 4 cue steps."""
-    pairs = [(bit, step) for bit in (0, 1) for step in CUE_STEPS]
-    return np.stack([sequence(bit, step) for bit, step in pairs]), np.array([bit for bit, _ in pairs])
 
 
 def build_models():
@@ -168,11 +139,6 @@ def with_forget_gate(parameters, bias):
         forced["Wf"][:] = 0.0
         forced["bf"][:] = bias
     return forced
-
-
-def course_x(ids):
-    """Input indices (m, T_x) -> one-hot x of shape (n_x, m, T_x), float64."""
-    return np.transpose(np.eye(N_X)[ids], (2, 0, 1))
 
 
 class EpochReport(keras.callbacks.Callback):
