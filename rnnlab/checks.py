@@ -6,10 +6,12 @@ wrong value matches a known mistake, which mistake it is.  No exercise solution
 lives here: the tests pass the expected values in.
 """
 
+import numbers
+
 import numpy as np
 
-__all__ = ["CheckFailed", "check_returns", "check_array", "check_distribution", "check_value",
-           "check_all_passed"]
+__all__ = ["CheckFailed", "CountingGenerator", "check_returns", "check_array", "check_distribution",
+           "check_value", "check_indices", "check_new_gradients", "check_all_passed"]
 
 
 class CheckFailed(AssertionError):
@@ -100,6 +102,69 @@ def check_value(what, actual, expected, *, kind=None, hint=""):
         _fail(what, f"should be of type {kind.__name__}, got {type(actual).__name__} ({actual!r}).", hint)
     if actual != expected:
         _fail(what, f"is {actual!r}, expected {expected!r}.", hint)
+
+
+def check_indices(what, actual, expected, mistakes=None, hint=""):
+    """Check that ``actual`` is a list of ints equal to ``expected``; ``mistakes`` maps a description
+    of a usual mistake to the list it produces, named in the message when ``actual`` equals it."""
+    if not isinstance(actual, list):
+        _fail(what, f"should return a list, got {type(actual).__name__}.",
+              "collect the drawn indices with indices.append(...) and return the list.")
+    if any(isinstance(k, bool) or not isinstance(k, numbers.Integral) for k in actual):
+        _fail(what, f"should hold ints, got {actual!r}.")
+    actual = [int(k) for k in actual]
+    if actual == list(expected):
+        return
+    known = [name for name, wrong in (mistakes or {}).items() if actual == list(wrong)]
+    _fail(what, f"got {actual}, expected {list(expected)}.",
+          f"this is what happens with: {known[0]}." if known else hint)
+
+
+def check_new_gradients(what, result, gradients, before):
+    """Check that ``result`` is a new dict with the keys of ``gradients`` and new arrays, and that
+    ``gradients`` still holds ``before`` (copies of its arrays taken before the call)."""
+    if not isinstance(result, dict):
+        _fail(what, f"should return a dict, got {type(result).__name__}.")
+    for name in gradients:
+        if not np.array_equal(gradients[name], before[name]):
+            _fail(what, f"changed its input: gradients[{name!r}] is not what it was before the call.",
+                  "write the clipped values into new arrays (np.clip(value, low, high) returns a new one); "
+                  "do not use out=value, +=, *= or value[...] = on the input.")
+    if result is gradients:
+        _fail(what, "returned the input dict itself: return a new dict, such as "
+              "{name: ... for name, value in gradients.items()}.")
+    if set(result) != set(gradients):
+        missing = sorted(set(gradients) - set(result))
+        _fail(what, f"returned the keys {sorted(result)}, expected {sorted(gradients)}.",
+              f"the result has no {', '.join(map(repr, missing))}: every gradient must be in it." if missing else "")
+    for name in gradients:
+        if isinstance(result[name], np.ndarray) and np.shares_memory(result[name], gradients[name]):
+            _fail(what, f"result[{name!r}] is the input's array (or a view of it), so changing one would "
+                  "change the other.", "return new arrays (value * 1.0 or value.copy() when nothing needs "
+                  "to change).")
+
+
+class CountingGenerator:
+    """A stand-in for a ``numpy.random.Generator`` that counts the calls of ``choice``.
+
+    Draws come from ``np.random.default_rng(seed)``, so they are the ones a real generator with that
+    seed gives. A call beyond the ``limit``-th raises ``CheckFailed`` for ``what`` with ``hint``: a
+    loop that never stops fails at once instead of hanging. Other methods go to the real generator.
+    """
+
+    def __init__(self, seed, limit, what="the function", hint=""):
+        self.generator = np.random.default_rng(seed)
+        self.calls = 0
+        self.limit, self.what, self.hint = limit, what, hint
+
+    def choice(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls > self.limit:
+            _fail(self.what, f"called rng.choice more than {self.limit} times: the loop did not stop.", self.hint)
+        return self.generator.choice(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.generator, name)
 
 
 def check_all_passed(label):

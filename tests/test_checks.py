@@ -5,7 +5,8 @@ import numbers
 import numpy as np
 import pytest
 
-from rnnlab.checks import CheckFailed, check_array, check_distribution, check_returns, check_value
+from rnnlab.checks import (CheckFailed, CountingGenerator, check_array, check_distribution, check_indices,
+                           check_new_gradients, check_returns, check_value)
 
 
 def test_check_array_accepts_close_values():
@@ -63,3 +64,36 @@ def test_check_value_type_and_value():
         check_value("n", 5.0, 5, kind=numbers.Integral)
     with pytest.raises(CheckFailed, match="is 4, expected 5"):
         check_value("n", 4, 5)
+
+
+def test_check_indices_names_a_known_mistake():
+    check_indices("s", [np.int64(1), 2], [1, 2])
+    with pytest.raises(CheckFailed, match="this is what happens with: argmax"):
+        check_indices("s", [3, 3], [1, 2], mistakes={"argmax": [3, 3]}, hint="other")
+    with pytest.raises(CheckFailed, match="should return a list, got tuple"):
+        check_indices("s", (1, 2), [1, 2])
+    with pytest.raises(CheckFailed, match="should hold ints"):
+        check_indices("s", [1.0, 2], [1, 2])
+
+
+def test_check_new_gradients_spots_in_place_changes_and_missing_keys():
+    gradients = {"dW": np.array([3.0, -3.0]), "db": np.array([1.0])}
+    before = {name: value.copy() for name, value in gradients.items()}
+    check_new_gradients("clip", {"dW": np.array([1.0, -1.0]), "db": np.array([1.0])}, gradients, before)
+    with pytest.raises(CheckFailed, match="the result has no 'db'"):
+        check_new_gradients("clip", {"dW": np.array([1.0, -1.0])}, gradients, before)
+    with pytest.raises(CheckFailed, match="is the input's array"):
+        check_new_gradients("clip", {"dW": gradients["dW"][:], "db": np.array([1.0])}, gradients, before)
+    np.clip(gradients["dW"], -1, 1, out=gradients["dW"])
+    with pytest.raises(CheckFailed, match="changed its input"):
+        check_new_gradients("clip", dict(gradients), gradients, before)
+
+
+def test_counting_generator_replays_a_seed_and_stops_runaway_loops():
+    draws = CountingGenerator(3, limit=5, what="sample", hint="stop at max_length")
+    real = np.random.default_rng(3)
+    p = [0.2, 0.3, 0.5]
+    assert [draws.choice(3, p=p) for _ in range(5)] == [real.choice(3, p=p) for _ in range(5)]
+    assert draws.calls == 5 and 0 <= draws.random() < 1
+    with pytest.raises(CheckFailed, match=r"more than 5 times[\s\S]*Hint: stop at max_length"):
+        draws.choice(3, p=p)
