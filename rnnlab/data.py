@@ -81,3 +81,14 @@ def load_lstm_gate_traces():
              "modes": {mode: {name: np.array(values) for name, values in arrays.items()}
                        for mode, arrays in example["modes"].items()}}
             for example in trace["examples"]]
+
+
+def load_dinosaur_names():
+    """The real dinosaur genus names of the assignment "Dinosaur Island".
+
+    Returns a list of str, in file order (sorted alphabetically): one genus name per entry, in
+    lowercase, using only the letters ``a`` to ``z``. See the section "Dinosaur names" of
+    ``assets/README.md`` for where the names come from.
+    """
+    text = (assets_dir() / "dinosaurs" / "names.txt").read_text(encoding="ascii")
+    return text.splitlines()

@@ -43,3 +43,24 @@ def test_missing_assets_folder_is_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("RNNLAB_ASSETS", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="set RNNLAB_ASSETS"):
         data.load_char_rnn()
+
+
+def test_dinosaur_names_format():
+    raw = (data.assets_dir() / "dinosaurs" / "names.txt").read_bytes()
+    assert set(raw) <= set(b"abcdefghijklmnopqrstuvwxyz\n")
+    assert raw.endswith(b"\n")
+    names = raw.decode("ascii").split("\n")[:-1]
+    assert all(names), "no empty lines"
+    assert len(names) == len(set(names)), "no duplicates"
+    assert names == sorted(names)
+    assert len(names) >= 1200
+    assert data.load_dinosaur_names() == names
+
+
+def test_dinosaur_names_are_dinosaurs():
+    names = set(data.load_dinosaur_names())
+    for genus in ("tyrannosaurus", "triceratops", "stegosaurus", "velociraptor", "brachiosaurus"):
+        assert genus in names
+    for other in ("pteranodon", "quetzalcoatlus", "plesiosaurus", "mosasaurus", "dimetrodon",
+                  "archaeopteryx", "deinosuchus"):
+        assert other not in names
