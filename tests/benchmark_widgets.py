@@ -40,6 +40,12 @@ print("In a kernel, HiddenStateExplorer:")
 print("".join(output.get("text", "") for output in notebook.cells[-1].outputs))
 
 import rnnlab.widgets as course_widgets  # noqa: E402
+from rnnlab.data import load_dinosaur_names  # noqa: E402
+from test_name_generator import C2I, sample as reference_sample  # noqa: E402
+from test_name_states import random_parameters, reference_step  # noqa: E402
+
+DINOSAURS = load_dinosaur_names()
+NAME_MODEL = random_parameters(seed=0, n_a=50, scale=0.5)  # the size of the assignment's model
 
 print("In this process (median and 90th percentile over", MOVES, "changes):")
 for name, make, control in [
@@ -57,11 +63,21 @@ for name, make, control in [
         ("LSTMGateInspector: mode", course_widgets.LSTMGateInspector, "mode"),
         ("BidirectionalExplorer: t", course_widgets.BidirectionalExplorer, "t"),
         ("DependencyGrid: t", course_widgets.DependencyGrid, "t"),
-        ("DependencyGrid: L", course_widgets.DependencyGrid, "L")]:
+        ("DependencyGrid: L", course_widgets.DependencyGrid, "L"),
+        ("NameGenerator: which", lambda: course_widgets.NameGenerator(
+            reference_sample, NAME_MODEL, C2I, DINOSAURS[::2], DINOSAURS), "which"),
+        ("NameGenerator: temperature", lambda: course_widgets.NameGenerator(
+            reference_sample, NAME_MODEL, C2I, DINOSAURS[::2], DINOSAURS), "temperature"),
+        ("NameStateExplorer: unit", lambda: course_widgets.NameStateExplorer(
+            reference_step, NAME_MODEL, C2I, DINOSAURS), "unit"),
+        ("NameStateExplorer: feature", lambda: course_widgets.NameStateExplorer(
+            reference_step, NAME_MODEL, C2I, DINOSAURS), "feature")]:
     widget = make()
     slider = getattr(widget, control)
     if hasattr(slider, "options"):
         values = list(slider.options)
+    elif hasattr(slider, "base"):  # a FloatLogSlider: min, max and step are exponents
+        values = list(slider.base ** np.arange(slider.min, slider.max + slider.step / 2, slider.step))
     elif isinstance(slider.value, float):
         values = list(np.arange(slider.min, slider.max + slider.step / 2, slider.step))
     else:

@@ -24,11 +24,13 @@ def fresh_build(tmp_path_factory):
 
 
 def solution_namespace(assignment):
-    """The worked functions of ``solutions/<assignment>.ipynb``: its helper and solution cells, run."""
+    """The worked functions of ``solutions/<assignment>.ipynb``: its helper cell (the one defining
+    ``softmax``), its read-only cells of given code and its solution cells, run in order."""
     notebook = nbformat.read(REPO / "solutions" / f"{assignment}.ipynb", as_version=4)
     namespace = {}
     for cell in notebook.cells:
-        is_solution = cell.metadata.get("nbgrader", {}).get("solution")
-        if cell.cell_type == "code" and (is_solution or "def softmax" in cell.source):
+        nbgrader = cell.metadata.get("nbgrader", {})
+        given = nbgrader.get("locked") and not nbgrader.get("grade")
+        if cell.cell_type == "code" and (nbgrader.get("solution") or given or "def softmax" in cell.source):
             exec(cell.source, namespace)
     return namespace

@@ -1,10 +1,12 @@
-"""A real browser drives JupyterLab on the worked notebook 03_rnn_model.
+"""A real browser drives JupyterLab on the worked notebooks.
 
-JupyterLab runs from this environment on a copy of ``solutions/03_rnn_model.ipynb`` and ``assets/``
-in a temporary folder (nothing is written into the repository). Debian's Chromium, driven by
-Playwright, opens the notebook, runs all cells, and plays with the hidden-state explorer: moving
-the slider ``t``, picking another example and typing a text must each redraw the figure, and an
-invalid text must show a message instead of crashing.
+JupyterLab runs from this environment on a copy of ``solutions/`` and ``assets/`` in a temporary
+folder (nothing is written into the repository). Debian's Chromium, driven by Playwright, opens a
+notebook, runs all cells, and plays with its widgets. In depth: the hidden-state explorer of
+03_rnn_model (moving the slider ``t``, picking another example and typing a text must each redraw
+the figure, and an invalid text must show a message instead of crashing) and the name generator of
+A2_dinosaur_island (a prefix, new names, an invalid prefix). Every other notebook with a widget:
+each widget must draw and redraw when one of its controls moves.
 
 Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``); Playwright's own
 browser downloads are not used.
@@ -408,12 +410,15 @@ def _drive_explorer(page, lab, tmp_path):
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+IN_DEPTH = {Path(NOTEBOOK).stem, "A2_dinosaur_island"}  # notebooks with a test of their own
+
+
 def _notebooks_with_widgets():
-    """The worked notebooks, other than 03 (tested in depth above), whose saved outputs hold a widget."""
+    """The worked notebooks, other than those tested in depth, whose saved outputs hold a widget."""
     names = []
     for path in sorted((REPO / "solutions").glob("*.ipynb")):
         notebook = json.loads(path.read_text())
-        if path.name != Path(NOTEBOOK).name and any(
+        if path.stem not in IN_DEPTH and any(
                 WIDGET_VIEW in output.get("data", {})
                 for cell in notebook["cells"] if cell["cell_type"] == "code" for output in cell["outputs"]):
             names.append(path.stem)
@@ -426,6 +431,7 @@ def test_every_widget_reacts_in_jupyterlab(browser, lab, tmp_path, name):
 
 
 def _drive_widgets(page, lab, notebook_path):
+    """Run all cells, then move one control of every widget with a figure; returns the notebook."""
     notebook = _open_and_run_all(page, lab, notebook_path)
     # A widget's output area (JupyterLab gives it no mime-type attribute) holding the figure's image.
     widgets_with_figures = notebook.locator(".jp-OutputArea-output").filter(has=page.locator("img.widget-image"))
@@ -443,6 +449,64 @@ def _drive_widgets(page, lab, notebook_path):
         _wait_for_new_picture(page, image, before, f"{what} (widget {index} of {notebook_path})")
         _wait_for_settled_picture(page, image)
     assert not _stderr_text(page), f"the interactions wrote errors:\n{_stderr_text(page)}"
+    return notebook
+
+
+def test_name_generator_reacts_in_jupyterlab(browser, lab, tmp_path):
+    """Assignment 2: every widget reacts; the name generator takes a prefix, draws new names, and
+    explains an invalid prefix."""
+    _drive(browser, lab, tmp_path, lambda page: _drive_name_generator(page, lab, tmp_path))
+
+
+def _drive_name_generator(page, lab, tmp_path):
+    notebook = _drive_widgets(page, lab, "solutions/A2_dinosaur_island.ipynb")
+    cell = notebook.locator(".jp-CodeCell").filter(has_text="NameGenerator(sample, parameters")
+    expect(cell, "no code cell builds the NameGenerator").to_have_count(1)
+    generator = cell.locator(".widget-vbox").filter(has=page.locator("img.widget-image")).first
+    image = generator.locator("img.widget-image")
+    prefix = generator.locator(".widget-text").filter(has=page.locator("label", has_text="prefix")).locator("input")
+    names = generator.locator(".widget-dropdown").filter(
+        has=page.locator("label", has_text="inspect")).locator("option")
+    status = generator.locator(".widget-html-content")
+    generator.scroll_into_view_if_needed()
+    before = _wait_for_settled_picture(page, image)
+
+    def listed():
+        """The names of the batch, from the options "k: name" of the dropdown "inspect" (ipywidgets
+        writes their spaces as non-breaking spaces)."""
+        return [text.replace("\xa0", " ").split(": ", 1)[-1] for text in names.all_inner_texts()]
+
+    def wait_for_names(condition, what):
+        deadline = time.monotonic() + UPDATE_TIMEOUT
+        while not condition(listed()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: the names listed are {listed()}")
+            page.wait_for_timeout(200)
+        return listed()
+
+    first = listed()
+    prefix.fill("tyr")
+    prefix.press("Enter")
+    _wait_for_new_picture(page, image, before, "typing the prefix 'tyr'")
+    batch = wait_for_names(lambda now: len(now) == 8 and all(name.startswith("tyr") for name in now),
+                           "not every name starts with the prefix 'tyr'")
+    assert batch != first
+    forced = _wait_for_settled_picture(page, image)
+    expect(status, "a valid prefix gave a message").to_have_text("")
+
+    generator.get_by_role("button", name="New names").click()
+    _wait_for_new_picture(page, image, forced, "clicking 'New names'")
+    wait_for_names(lambda now: now != batch and all(name.startswith("tyr") for name in now),
+                   "'New names' did not draw new names with the prefix")
+    renewed = _wait_for_settled_picture(page, image)
+
+    prefix.fill("t3x")
+    prefix.press("Enter")
+    expect(status, "an invalid prefix gave no message").to_contain_text("letters a–z only",
+                                                                        timeout=UPDATE_TIMEOUT * 1000)
+    _wait_for_new_picture(page, image, renewed, "typing the invalid prefix 't3x'")
+    assert not _stderr_text(page), f"the interactions wrote errors:\n{_stderr_text(page)}"
+    generator.screenshot(path=str(tmp_path / "name_generator.png"))
 
 
 def _move_a_control(page, widget):

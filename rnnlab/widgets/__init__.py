@@ -12,11 +12,13 @@ from .gru_gates import GRUGateInspector
 from .hidden_state import HiddenStateExplorer
 from .language_model import NextWordProbabilities
 from .lstm_gates import LSTMGateInspector
+from .name_generator import NameGenerator
+from .name_states import NameStateExplorer
 from .one_hot import OneHotExplorer
 from .rnn_types import ArchitectureDrawer
 from .sampling import SamplingExplorer
 from .sequence_tasks import SequenceTaskGallery
 
 __all__ = ["ArchitectureDrawer", "BPTTStepper", "BidirectionalExplorer", "DependencyGrid", "GRUGateInspector",
-           "GradientFlowLab", "HiddenStateExplorer", "LSTMGateInspector", "NextWordProbabilities",
-           "OneHotExplorer", "SamplingExplorer", "SequenceTaskGallery"]
+           "GradientFlowLab", "HiddenStateExplorer", "LSTMGateInspector", "NameGenerator", "NameStateExplorer",
+           "NextWordProbabilities", "OneHotExplorer", "SamplingExplorer", "SequenceTaskGallery"]
