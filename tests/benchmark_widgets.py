@@ -42,6 +42,7 @@ print("".join(output.get("text", "") for output in notebook.cells[-1].outputs))
 import rnnlab.widgets as course_widgets  # noqa: E402
 from rnnlab.data import load_dinosaur_names  # noqa: E402
 from test_name_generator import C2I, sample as reference_sample  # noqa: E402
+from test_jazz_studio import sample_with_temperature, step as jazz_step  # noqa: E402
 from test_name_states import random_parameters, reference_step  # noqa: E402
 
 DINOSAURS = load_dinosaur_names()
@@ -71,7 +72,10 @@ for name, make, control in [
         ("NameStateExplorer: unit", lambda: course_widgets.NameStateExplorer(
             reference_step, NAME_MODEL, C2I, DINOSAURS), "unit"),
         ("NameStateExplorer: feature", lambda: course_widgets.NameStateExplorer(
-            reference_step, NAME_MODEL, C2I, DINOSAURS), "feature")]:
+            reference_step, NAME_MODEL, C2I, DINOSAURS), "feature"),
+        # A new take: the sampler, the piano roll and the audio (sound font) of four bars.
+        ("JazzStudio: temperature", lambda: course_widgets.JazzStudio(sample_with_temperature, jazz_step, 4),
+         "temperature")]:
     widget = make()
     slider = getattr(widget, control)
     if hasattr(slider, "options"):

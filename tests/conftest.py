@@ -24,13 +24,14 @@ def fresh_build(tmp_path_factory):
 
 
 def solution_namespace(assignment):
-    """The worked functions of ``solutions/<assignment>.ipynb``: its helper cell (the one defining
-    ``softmax``), its read-only cells of given code and its solution cells, run in order."""
+    """The worked functions of ``solutions/<assignment>.ipynb``: its first code cell (the imports and
+    helpers), its read-only cells of given code and its solution cells, run in order."""
     notebook = nbformat.read(REPO / "solutions" / f"{assignment}.ipynb", as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     namespace = {}
-    for cell in notebook.cells:
+    for cell in code:
         nbgrader = cell.metadata.get("nbgrader", {})
         given = nbgrader.get("locked") and not nbgrader.get("grade")
-        if cell.cell_type == "code" and (nbgrader.get("solution") or given or "def softmax" in cell.source):
+        if cell is code[0] or nbgrader.get("solution") or given:
             exec(cell.source, namespace)
     return namespace

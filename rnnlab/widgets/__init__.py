@@ -10,6 +10,7 @@ from .deep_rnn import DependencyGrid
 from .gradient_flow import GradientFlowLab
 from .gru_gates import GRUGateInspector
 from .hidden_state import HiddenStateExplorer
+from .jazz_studio import JazzStudio
 from .language_model import NextWordProbabilities
 from .lstm_gates import LSTMGateInspector
 from .name_generator import NameGenerator
@@ -20,5 +21,5 @@ from .sampling import SamplingExplorer
 from .sequence_tasks import SequenceTaskGallery
 
 __all__ = ["ArchitectureDrawer", "BPTTStepper", "BidirectionalExplorer", "DependencyGrid", "GRUGateInspector",
-           "GradientFlowLab", "HiddenStateExplorer", "LSTMGateInspector", "NameGenerator", "NameStateExplorer",
+           "GradientFlowLab", "HiddenStateExplorer", "JazzStudio", "LSTMGateInspector", "NameGenerator", "NameStateExplorer",
            "NextWordProbabilities", "OneHotExplorer", "SamplingExplorer", "SequenceTaskGallery"]
