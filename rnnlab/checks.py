@@ -11,7 +11,8 @@ import numbers
 import numpy as np
 
 __all__ = ["CheckFailed", "CountingGenerator", "check_returns", "check_array", "check_distribution",
-           "check_value", "check_indices", "check_new_gradients", "check_all_passed"]
+           "check_value", "check_indices", "check_new_gradients", "check_number", "check_letter", "check_letters",
+           "check_all_passed"]
 
 
 class CheckFailed(AssertionError):
@@ -165,6 +166,37 @@ class CountingGenerator:
 
     def __getattr__(self, name):
         return getattr(self.generator, name)
+
+
+def check_number(what, value):
+    """Check that ``value`` is one finite number (an int or a float, not a bool, a string or an array)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        _fail(what, f"should be a number, got {type(value).__name__} ({value!r}).",
+              "write the number itself, such as 42 or 0.5, without quotes.")
+    if not np.isfinite(value):
+        _fail(what, f"is {value}; expected a finite number.")
+
+
+def check_letter(what, value, options):
+    """Check that ``value`` is one of the letters of ``options`` (a string such as ``"abcd"``)."""
+    if not isinstance(value, str):
+        _fail(what, f"should be one letter in quotes, such as \"{options[0]}\", got {type(value).__name__} "
+              f"({value!r}).")
+    if value not in options or len(value) != 1:
+        _fail(what, f"is {value!r}; expected one of the letters {', '.join(repr(o) for o in options)}.",
+              "one lowercase letter, in quotes.")
+
+
+def check_letters(what, value, options):
+    """Check that ``value`` is a set of letters of ``options`` (the empty set ``set()`` is allowed)."""
+    if not isinstance(value, (set, frozenset)):
+        _fail(what, f"should be a set of letters, such as {{\"{options[0]}\", \"{options[-1]}\"}}, got "
+              f"{type(value).__name__} ({value!r}).", "write the letters between braces; set() if none applies.")
+    wrong = sorted(repr(letter) for letter in value if not isinstance(letter, str) or letter not in options
+                   or len(letter) != 1)
+    if wrong:
+        _fail(what, f"holds {', '.join(wrong)}, which {'is' if len(wrong) == 1 else 'are'} not "
+              f"among the options {', '.join(repr(o) for o in options)}.", "lowercase letters, in quotes.")
 
 
 def check_all_passed(label):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from rnnlab.checks import (CheckFailed, CountingGenerator, check_array, check_distribution, check_indices,
-                           check_new_gradients, check_returns, check_value)
+                           check_letter, check_letters, check_new_gradients, check_number, check_returns, check_value)
+from rnnlab.quiz import judge_letter, judge_letters, judge_number
 
 
 def test_check_array_accepts_close_values():
@@ -97,3 +98,34 @@ def test_counting_generator_replays_a_seed_and_stops_runaway_loops():
     assert draws.calls == 5 and 0 <= draws.random() < 1
     with pytest.raises(CheckFailed, match=r"more than 5 times[\s\S]*Hint: stop at max_length"):
         draws.choice(3, p=p)
+
+
+def test_quiz_answer_forms_are_checked_without_judging_them():
+    check_letter("answer_01", "c", "abcd")
+    check_letters("answer_05", set(), "abcde")
+    check_number("answer_02", 3)
+    for value, message in [("B", "expected one of the letters"), (2, "should be one letter in quotes"),
+                           ("ab", "expected one of the letters")]:
+        with pytest.raises(CheckFailed, match=message):
+            check_letter("answer_01", value, "abcd")
+    for value, message in [(["a"], "should be a set of letters"), ({"a", "z"}, "'z', which is not among"),
+                           ({1}, "holds 1")]:
+        with pytest.raises(CheckFailed, match=message):
+            check_letters("answer_05", value, "abcde")
+    for value in ("3", True, float("nan"), [3]):
+        with pytest.raises(CheckFailed, match="answer_02"):
+            check_number("answer_02", value)
+
+
+def test_quiz_judges_score_as_the_introduction_says(capsys):
+    judge_letter("b", "b", "why")
+    with pytest.raises(CheckFailed, match=r"you answered 'a'\)\. why"):
+        judge_letter("a", "b", "why")
+    judge_number(3.5 + 1e-12, 3.5, "why", tolerance=1e-9)
+    with pytest.raises(CheckFailed, match="why"):
+        judge_number(6, 5, "why")
+    assert judge_letters({"a", "c"}, {"a", "c"}, "abcd", 2, "why") == 2 and capsys.readouterr().out == ""
+    assert judge_letters({"a", "b", "c", "d"}, {"a", "c"}, "abcd", 2, "why") == 1.0  # everything: never full marks
+    assert "not right: b, d. why" in capsys.readouterr().out
+    assert judge_letters(set(), {"a", "c"}, "abcd", 2, "why") == 1.0
+    assert judge_letters({"b", "d"}, {"a", "c"}, "abcd", 2, "why") == 0.0

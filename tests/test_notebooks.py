@@ -17,4 +17,5 @@ def test_solution_notebook_executes(assignment, record_property):
     record_property("seconds", round(time.perf_counter() - started, 1))
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert any("All tests passed" in o.get("text", "") for o in outputs)
+    # Exercises end with "All tests passed"; the quiz's visible tests only pass the form of an answer.
+    assert any("All tests passed" in o.get("text", "") or "The form of" in o.get("text", "") for o in outputs)

@@ -1,10 +1,16 @@
 """Every graded exercise of every notebook: the worked version earns its points, the untouched
 student version earns none, and a typical mistake (listed in tests/mistakes/<notebook>.toml)
-loses exactly the points of the exercise it is made in."""
+loses exactly the points of the exercise it is made in.
+
+A mistake may also give ``score`` (the partial credit expected for some cells, as in the quiz's
+"select all" questions) and ``feedback`` (a text the student's feedback page must show)."""
 
 import copy
 import csv
+import html
+import re
 import tomllib
+from collections import namedtuple
 from pathlib import Path
 
 import nbformat
@@ -14,6 +20,8 @@ from conftest import REPO
 from rnnlab.build import written_assignments
 from rnnlab.grade import grade_all
 
+# The grade sheet's rows by student, and the folder of the feedback pages (feedback/<student>/<notebook>.html).
+Graded = namedtuple("Graded", "rows feedback")
 MISTAKES = {path.stem: tomllib.loads(path.read_text())["mistake"]
             for path in sorted((Path(__file__).parent / "mistakes").glob("*.toml"))}
 
@@ -44,12 +52,12 @@ def graded(tmp_path_factory):
     out = tmp_path_factory.mktemp("graded")
     grade_all(submissions, out, timeout=60, jobs=2, assignments=list(MISTAKES))
     with open(out / "grades.csv", newline="") as handle:
-        return {row["student"]: row for row in csv.DictReader(handle)}
+        return Graded({row["student"]: row for row in csv.DictReader(handle)}, out / "feedback")
 
 
-def exercise_points(rows, assignment, student):
+def exercise_points(graded, assignment, student):
     prefix = f"{assignment}:"
-    return {column[len(prefix):]: float(value) for column, value in rows[student].items()
+    return {column[len(prefix):]: float(value) for column, value in graded.rows[student].items()
             if column.startswith(prefix)}
 
 
@@ -74,4 +82,9 @@ def test_worked_version_earns_every_point_and_untouched_none(graded, assignment)
 def test_typical_mistake_loses_exactly_its_exercise(graded, assignment, index, mistake):
     full = exercise_points(graded, assignment, "(max)")
     expected = {cell: 0.0 if cell in mistake["loses"] else points for cell, points in full.items()}
+    expected.update(mistake.get("score", {}))
     assert exercise_points(graded, assignment, f"mistake{index}") == expected
+    if "feedback" in mistake:
+        page = html.unescape((graded.feedback / f"mistake{index}" / f"{assignment}.html").read_text())
+        assert mistake["feedback"] in page, f"the feedback does not show {mistake['feedback']!r}"
+        assert "HIDDEN TESTS" not in page and not re.search(r"judge_\w+\(", page), "the feedback shows hidden tests"
