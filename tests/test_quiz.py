@@ -49,3 +49,17 @@ def test_the_worked_quiz_shows_every_answer_with_its_explanation():
     worked = "\n".join(cell.source for cell in nbformat.read(REPO / "solutions" / f"{QUIZ}.ipynb", as_version=4).cells)
     assert all(line in worked for line in key_lines())
     assert "HIDDEN TESTS" not in worked and not re.search(r"judge_\w+\(", worked)
+
+
+def test_each_explanation_is_the_same_in_the_answer_and_in_the_feedback():
+    """The explanation is written twice: as a comment under the answer (for solutions/) and in the
+    hidden test (for the feedback). Both must say the same."""
+    cells = nbformat.read(SOURCE, as_version=4).cells
+    answers = [c.source for c in cells if c.metadata.get("nbgrader", {}).get("solution")]
+    tests = [c.source for c in cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_q")]
+    assert len(answers) == len(tests) >= 15
+    for answer, test in zip(answers, tests):
+        comment = " ".join(line[2:] for line in answer.splitlines() if line.startswith("# "))
+        assert comment.startswith("Why: "), answer
+        hidden = test.split("### BEGIN HIDDEN TESTS")[1]
+        assert " ".join(comment[len("Why: "):].split()) in " ".join(hidden.replace("\\\\", "\\").split()), answer
