@@ -86,10 +86,9 @@ class FigureWidget:
         """After a new sequence of ``steps`` steps: limit the time slider ``self.t`` (and its
         ``self.play``) to it and redraw everything through ``self.show_step()``."""
         self.invalidate()
-        self.t.max = self.play.max = steps
-        if self.t.value > steps:
-            self.t.value = steps  # the slider's observer redraws
-        else:
+        before = self.t.value
+        self.t.max = self.play.max = steps  # lowering max below the value clamps it: the observer redraws
+        if self.t.value == before:
             self.show_step()
 
     def say(self, message, error=False):
