@@ -1,5 +1,6 @@
 # The course's commands. Each one creates .venv and installs what it needs the first time.
-#   make lab      start JupyterLab on the course's start page
+#   make lab      start the student's JupyterLab on the course's start page
+#   make instructor   start JupyterLab in autograder/ with nbgrader's instructor tools
 #   make test     run the whole test suite (installs Debian's chromium for the browser test)
 #   make build    regenerate course/ and solutions/ from autograder/source/
 #   make grade SUBMISSIONS=folder OUT=folder   autograde a folder of student folders
@@ -8,9 +9,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-ROOT_OK := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test build grade chromium
+.PHONY: lab instructor test build grade chromium
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -26,7 +26,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab $(ROOT_OK) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/course/00_start_here.ipynb
+	$(BIN)/rnnlab-lab
+
+instructor: $(VENV)/.installed
+	$(BIN)/rnnlab-lab --instructor
 
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }

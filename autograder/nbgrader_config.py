@@ -17,6 +17,10 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "rnn_course"
 
+# What a student finds in place of each solution: a line that says what to do when it runs.
+c.ClearSolutions.code_stub = {
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("not written yet: replace this line with your code")'}
+
 # TensorFlow writes absl/oneDNN lines to stderr at import unless these are set before it loads;
 # kernels started by nbgrader inherit this environment.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

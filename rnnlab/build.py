@@ -7,11 +7,14 @@
 
 ``course/`` holds nbgrader's student version (stubs, visible tests, no outputs);
 ``solutions/`` holds the worked code without hidden tests, executed, with its outputs.
-Both open on a start page made from ``autograder/syllabus.toml``.
+Both open on a start page made from ``autograder/syllabus.toml`` (a Markdown file: it has no code,
+so opening it starts no kernel). Every notebook carries the kernel metadata that JupyterLab would
+write when it opens it, so opening and closing an untouched notebook leaves it unchanged.
 """
 
 import argparse
 import copy
+import hashlib
 import os
 import shutil
 import subprocess
@@ -27,10 +30,35 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 REPO = Path(__file__).resolve().parent.parent
 AUTOGRADER = REPO / "autograder"
-START_PAGE = "00_start_here.ipynb"
+START_PAGE = "00_start_here.md"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-# TensorFlow's absl/oneDNN start-up lines would otherwise land in every notebook that imports it.
-QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+KERNEL = "python3"
+
+
+def course_environment():
+    """The variables every process of the course runs with (JupyterLab, the build, grading).
+
+    TensorFlow's absl/oneDNN start-up lines would otherwise land on stderr in every notebook that
+    imports it; and matplotlib gets a cache of this environment's own, since a broken cache shared
+    with the user's other environments makes every plot write to stderr.
+    """
+    cache = Path(sys.prefix) / "var" / "matplotlib"
+    if not os.access(sys.prefix, os.W_OK):  # a shared environment: a folder of the user's, per environment
+        digest = hashlib.sha1(sys.prefix.encode()).hexdigest()[:10]
+        cache = Path.home() / ".cache" / "rnnlab" / f"matplotlib-{digest}"
+    return {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+            "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR") or str(cache)}
+
+
+def kernel_metadata():
+    """The notebook metadata JupyterLab writes when a notebook's kernel starts: ``kernelspec`` and
+    ``language_info`` as this environment's ``python3`` kernel reports them."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    return {"kernelspec": {"name": KERNEL, "display_name": spec.display_name, "language": spec.language},
+            "language_info": copy.deepcopy(IPythonKernel.language_info)}
 
 
 def load_syllabus():
@@ -51,7 +79,7 @@ def run_nbgrader(args, root, timeout=None):
     """Run ``nbgrader ARGS`` in the course root ``root``; returns the CompletedProcess."""
     # nbgrader runs `alembic` (installed beside it) by name: put this environment's bin/ first.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = {**os.environ, **QUIET_TENSORFLOW, "PATH": path}
+    env = {**os.environ, **course_environment(), "PATH": path}
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -89,15 +117,15 @@ def solution_notebook(source):
 
 def execute(notebook, folder, timeout=600):
     """Run ``notebook`` with ``folder`` as working directory, keeping outputs and widget state."""
-    os.environ.update(QUIET_TENSORFLOW)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    os.environ.update(course_environment())
+    client = NotebookClient(notebook, timeout=timeout, kernel_name=KERNEL,
                             resources={"metadata": {"path": str(folder)}}, store_widget_state=True)
     client.execute()
     return notebook
 
 
 def start_page(kind, available):
-    """The start page of ``course/`` (``kind="course"``) or ``solutions/`` listing every notebook."""
+    """The Markdown start page of ``course/`` (``kind="course"``) or ``solutions/`` listing every notebook."""
     syllabus = load_syllabus()
     intro = {
         "course": "This folder holds the notebooks you work in. Each one explains an idea, lets you "
@@ -118,15 +146,14 @@ def start_page(kind, available):
         lines.append("")
     lines += ["## What you will be able to do", ""]
     lines += [f"{number}. {objective}" for number, objective in enumerate(syllabus["objectives"], 1)]
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(lines).strip() + "\n", id="start-page")]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return notebook
+    return "\n".join(lines).strip() + "\n"
 
 
 def write(notebook, path):
-    """Write a notebook, creating the folder; cell ids are kept as they are."""
+    """Write a notebook with the kernel metadata of this environment, creating the folder; cell ids
+    are kept as they are."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    notebook.metadata.update(kernel_metadata())
     nbformat.write(notebook, path)
 
 
@@ -142,11 +169,13 @@ def build(out=REPO, execute_solutions=True, only=None, log=print):
         folder = out / kind
         if folder.exists():
             shutil.rmtree(folder)
-        write(start_page(kind, assignments), folder / START_PAGE)
+        folder.mkdir(parents=True)
+        (folder / START_PAGE).write_text(start_page(kind, assignments))
     with tempfile.TemporaryDirectory() as scratch:
         release = make_course_root(scratch, assignments)
         for assignment in assignments:
-            shutil.copy(release / assignment / f"{assignment}.ipynb", out / "course" / f"{assignment}.ipynb")
+            student = nbformat.read(release / assignment / f"{assignment}.ipynb", as_version=4)
+            write(student, out / "course" / f"{assignment}.ipynb")
     for assignment in assignments:
         source = nbformat.read(AUTOGRADER / "source" / assignment / f"{assignment}.ipynb", as_version=4)
         notebook = solution_notebook(source)

@@ -11,12 +11,20 @@ import numbers
 import numpy as np
 
 __all__ = ["CheckFailed", "CountingGenerator", "check_returns", "check_array", "check_distribution",
-           "check_value", "check_indices", "check_new_gradients", "check_number", "check_letter", "check_letters",
-           "check_all_passed"]
+           "check_value", "check_indices", "check_draws", "check_cache", "check_keras_model", "check_new_gradients", "check_number", "check_letter",
+           "check_letters", "check_all_passed"]
 
 
 class CheckFailed(AssertionError):
-    """A test found a wrong answer; the message says what is wrong and how to look for it."""
+    """A test found a wrong answer; the message says what is wrong and how to look for it.
+
+    IPython shows the message alone, without a traceback: the frames of the test and of these
+    helpers would only push the message down the screen.
+    """
+
+    def _render_traceback_(self):
+        first, *rest = str(self).splitlines() or [""]
+        return [f"\x1b[1;31mTest failed:\x1b[0m {first}", *rest]
 
 
 def _fail(what, problem, hint=""):
@@ -47,11 +55,12 @@ def _matching_mistake(actual, mistakes, atol, rtol):
     return None
 
 
-def check_array(what, actual, expected, *, atol=1e-8, rtol=1e-6, hint="", mistakes=None):
+def check_array(what, actual, expected, *, atol=1e-8, rtol=1e-6, hint="", mistakes=None, integer=False):
     """Check that ``actual`` is a numpy array with the shape and values of ``expected``.
 
     ``mistakes`` maps a description of a usual mistake to the value that mistake
     produces; when ``actual`` equals one of them, the message names the mistake.
+    ``integer=True`` also asks for an integer dtype (indices).
     """
     expected = np.asarray(expected)
     if not isinstance(actual, np.ndarray):
@@ -77,6 +86,9 @@ def check_array(what, actual, expected, *, atol=1e-8, rtol=1e-6, hint="", mistak
               f"{difference[worst]:.3g} at index {worst} (got {actual[worst]:.6g}, "
               f"expected {expected[worst]:.6g}).",
               f"this is what happens with: {description}." if description else hint)
+    if integer and not np.issubdtype(actual.dtype, np.integer):
+        _fail(what, f"has dtype {actual.dtype}, expected integers (indices).",
+              "build it from Python ints (np.array([...])) or convert it with .astype(int).")
 
 
 def check_distribution(what, probabilities, axis=0):
@@ -85,15 +97,17 @@ def check_distribution(what, probabilities, axis=0):
     if not np.all(np.isfinite(probabilities)) or np.any(probabilities < 0):
         _fail(what, "should hold probabilities, but has negative, infinite or NaN entries.",
               "a softmax gives positive numbers; subtract the maximum before np.exp to avoid overflow.")
-    sums = probabilities.sum(axis=axis)
-    if not np.allclose(sums, 1.0, atol=1e-6):
-        other = [ax for ax in range(probabilities.ndim) if ax != axis]
-        along_other = any(np.allclose(probabilities.sum(axis=ax), 1.0, atol=1e-6) for ax in other)
-        _fail(what, f"should sum to 1 along axis {axis}, but the sums range from {sums.min():.4g} to "
-              f"{sums.max():.4g}.",
-              f"it sums to 1 along another axis: normalise along axis={axis} "
-              f"(np.sum(..., axis={axis}, keepdims=True))." if along_other
-              else "divide the exponentials by their sum.")
+    sums = np.atleast_1d(probabilities.sum(axis=axis))
+    if np.allclose(sums, 1.0, atol=1e-6):
+        return
+    if sums.size == 1:  # one distribution: say what it sums to
+        _fail(what, f"sums to {sums[0]:.4g}; the probabilities of a distribution sum to 1.",
+              "divide the exponentials by their sum.")
+    other = [ax for ax in range(probabilities.ndim) if ax != axis]
+    along_other = any(np.allclose(probabilities.sum(axis=ax), 1.0, atol=1e-6) for ax in other)
+    _fail(what, f"should sum to 1 along axis {axis}, but the sums range from {sums.min():.4g} to {sums.max():.4g}.",
+          f"it sums to 1 along another axis: each distribution runs along axis {axis}, so normalise along "
+          f"that axis." if along_other else "divide the exponentials by their sum.")
 
 
 def check_value(what, actual, expected, *, kind=None, hint=""):
@@ -121,6 +135,71 @@ def check_indices(what, actual, expected, mistakes=None, hint=""):
           f"this is what happens with: {known[0]}." if known else hint)
 
 
+def check_draws(what, draws, expected, probabilities):
+    """Check a list of indices drawn with a seeded generator against ``expected``, the draws of
+    ``rng.choice(len(p), p=p)`` with the same seed; the hint tells the usual mistakes apart (the most
+    likely index every time, one index every time, another way of drawing)."""
+    if not isinstance(draws, list) or any(isinstance(k, bool) or not isinstance(k, numbers.Integral) for k in draws):
+        _fail(what, f"should be ints, got {draws!r}.", "return the drawn index as a Python int.")
+    draws = [int(k) for k in draws]
+    if draws == list(expected):
+        return
+    if all(k == int(np.argmax(probabilities)) for k in draws):
+        hint = ("every draw is the most likely index: draw at random from the probabilities with the rng "
+                "you are given.")
+    elif len(set(draws)) == 1:
+        hint = "every draw is the same index: use the rng you are given, do not make a new generator at each call."
+    else:
+        hint = ("draw once per call, with the rng you are given and in the way the docstring says (not with "
+                "np.random, not with a new generator).")
+    _fail(what, f"drew {draws}, expected {list(expected)} (the draws of the same seed).", hint)
+
+
+def check_cache(what, cache, names, expected, meanings=None):
+    """Check a tuple of saved values entry by entry: ``names`` and ``expected`` give each entry's name
+    and value, in order; ``meanings`` may say what a name stands for ("the state the step started
+    from"). Arrays are compared with ``check_array``, and an entry holding another entry's value is
+    named as that mix-up; a dict (the parameters) must have the expected keys."""
+    meanings = meanings or {}
+    if not isinstance(cache, (tuple, list)) or len(cache) != len(names):
+        _fail(what, f"should be the tuple ({', '.join(names)}), got "
+              f"{f'{len(cache)} values' if isinstance(cache, (tuple, list)) else type(cache).__name__}.")
+    arrays = {name: value for name, value in zip(names, expected) if isinstance(value, np.ndarray)}
+    for index, (got, value, name) in enumerate(zip(cache, expected, names)):
+        label = f"{what}, entry {index}, which should be {name}" + (f" ({meanings[name]})" if name in meanings else "")
+        if isinstance(value, dict):
+            if not isinstance(got, dict) or set(got) != set(value):
+                _fail(label, f"is not the dict of the {len(value)} parameters the step used.")
+        else:
+            check_array(label, got, value, hint="keep the order given in the docstring.",
+                        mistakes={f"{other} in its place": wrong for other, wrong in arrays.items() if other != name})
+
+
+def check_keras_model(what, model, *, input_shape, output_shape, recurrent=(), parameters=None, hint=""):
+    """Check a Keras model with one input and one output, built with the functional API: the shapes of
+    one input and of one output example (``input_shape``, ``output_shape``, without the batch
+    dimension), its recurrent layers as a list of ``(class name, units)`` in order, and its number of
+    ``parameters`` (``hint`` says how that number is made)."""
+    import keras  # only the notebooks that use Keras pay for importing it
+
+    if not isinstance(model, keras.Model):
+        _fail(what, f"should return a keras.Model, got {type(model).__name__}.")
+    if isinstance(model, keras.Sequential):
+        _fail(what, "returned a keras.Sequential model; build it with the functional API: a keras.Input, the "
+              "layers called on tensors, then a keras.Model from its inputs and outputs.")
+    check_value(f"the input shape of {what}", tuple(model.input_shape), (None, *input_shape),
+                hint="the input shape is the shape of one example; Keras adds the batch dimension (None) itself.")
+    layers = [(type(layer).__name__, layer.units) for layer in model.layers if isinstance(layer, keras.layers.RNN)]
+    check_value(f"the recurrent layers of {what} (kind, units)", layers, list(recurrent))
+    got = tuple(model.output_shape)
+    check_value(f"the output shape of {what}", got, (None, *output_shape),
+                hint="the recurrent layer passes on its state at every step (return_sequences=True), so the model "
+                     "predicts at every step: here only the last state should go on." if len(got) == len(output_shape)
+                     + 2 and recurrent else "look at the number of units of the last layer.")
+    if parameters is not None:
+        check_value(f"the number of parameters of {what}", model.count_params(), parameters, hint=hint)
+
+
 def check_new_gradients(what, result, gradients, before):
     """Check that ``result`` is a new dict with the keys of ``gradients`` and new arrays, and that
     ``gradients`` still holds ``before`` (copies of its arrays taken before the call)."""
@@ -129,11 +208,10 @@ def check_new_gradients(what, result, gradients, before):
     for name in gradients:
         if not np.array_equal(gradients[name], before[name]):
             _fail(what, f"changed its input: gradients[{name!r}] is not what it was before the call.",
-                  "write the clipped values into new arrays (np.clip(value, low, high) returns a new one); "
-                  "do not use out=value, +=, *= or value[...] = on the input.")
+                  "write the clipped values into new arrays (np.clip makes a new one unless it is given out=); "
+                  "do not change the input's arrays in place.")
     if result is gradients:
-        _fail(what, "returned the input dict itself: return a new dict, such as "
-              "{name: ... for name, value in gradients.items()}.")
+        _fail(what, "returned the input dict itself: return a new dict holding new arrays.")
     if set(result) != set(gradients):
         missing = sorted(set(gradients) - set(result))
         _fail(what, f"returned the keys {sorted(result)}, expected {sorted(gradients)}.",
@@ -168,13 +246,23 @@ class CountingGenerator:
         return getattr(self.generator, name)
 
 
-def check_number(what, value):
-    """Check that ``value`` is one finite number (an int or a float, not a bool, a string or an array)."""
+def check_number(what, value, expected=None, *, rtol=1e-7, atol=1e-9, mistakes=None, hint=""):
+    """Check that ``value`` is one finite number (an int, a float or a 0-d array; not a bool, a string or
+    a longer array) and, when ``expected`` is given, that it is close to it. ``mistakes`` maps a
+    description of a usual mistake to the number it gives, named in the message when ``value`` is it.
+    """
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(what, f"should be a number, got {type(value).__name__} ({value!r}).",
-              "write the number itself, such as 42 or 0.5, without quotes.")
+              "write the number itself, such as 42 or 0.5, without quotes." if expected is None
+              else "return one number, such as float(np.sum(...)).")
     if not np.isfinite(value):
-        _fail(what, f"is {value}; expected a finite number.")
+        _fail(what, f"is {value}; expected a finite number.", hint)
+    if expected is None or np.isclose(value, expected, rtol=rtol, atol=atol):
+        return
+    known = [name for name, wrong in (mistakes or {}).items() if np.isclose(value, wrong, rtol=rtol, atol=atol)]
+    _fail(what, f"is {value:.8g}, expected {expected:.8g}.", f"this is what happens with: {known[0]}." if known else hint)
 
 
 def check_letter(what, value, options):

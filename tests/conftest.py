@@ -6,13 +6,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnnlab.build import build
+from rnnlab.build import build, course_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Notebook kernels started by the tests inherit this: no TensorFlow start-up lines on stderr.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# The tests and the notebook kernels they start run as the course's commands do: no TensorFlow
+# start-up lines on stderr, and matplotlib's cache of this environment.
+for name, value in course_environment().items():
+    os.environ.setdefault(name, value)
 
 
 @pytest.fixture(scope="session")

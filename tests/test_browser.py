@@ -1,7 +1,10 @@
-"""A real browser drives JupyterLab on the worked notebooks.
+"""A real browser drives JupyterLab on the course.
 
-JupyterLab runs from this environment on a copy of ``solutions/`` and ``assets/`` in a temporary
-folder (nothing is written into the repository). Debian's Chromium, driven by Playwright, opens a
+The student's JupyterLab (as ``make lab`` starts it, ``rnnlab.lab``) runs from this environment on a
+copy of ``course/``, ``solutions/`` and ``assets/`` in a temporary folder (nothing is written into the
+repository). What a student meets first: the start page opens as a page without a kernel, no
+instructor tool of nbgrader shows, an untouched notebook opened and closed stays unchanged, and a
+failed visible test shows its message alone. Debian's Chromium, driven by Playwright, opens a
 notebook, runs all cells, and plays with its widgets. In depth: the hidden-state explorer of
 03_rnn_model (moving the slider ``t``, picking another example and typing a text must each redraw
 the figure, and an invalid text must show a message instead of crashing) and the name generator of
@@ -23,7 +26,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -32,6 +34,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
+
+from rnnlab.build import START_PAGE, load_syllabus
+from rnnlab.lab import lab_command, lab_environment
 
 pytestmark = pytest.mark.browser
 
@@ -75,25 +80,21 @@ class LabServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = work / "jupyterlab.log"
         settings = work / "lab-settings"
-        # No "get Jupyter news?" toast over the page, and every cell kept in the DOM (no windowing).
-        _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-                    {"fetchNews": "false", "checkForUpdates": False})
+        # Every cell kept in the DOM (no windowing), so the tests can find them.
         _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
                     {"windowingMode": "none"})
-        env = dict(os.environ,
-                   RNNLAB_ASSETS=str(root / "assets"),
-                   JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
-                   JUPYTER_RUNTIME_DIR=str(work / "jupyter-runtime"),
-                   IPYTHONDIR=str(work / "ipython"),
-                   TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0",
-                   NBGRADER_EXECUTION="autograde")  # notebooks shorten or skip their training, as when graded
-        command = [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
-            "--ServerApp.open_browser=False", "--ServerApp.terminals_enabled=False",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly",
+        # The student's JupyterLab, as `make lab` starts it (rnnlab.lab), in a scratch configuration.
+        env = lab_environment(base=dict(
+            os.environ,
+            RNNLAB_ASSETS=str(root / "assets"),
+            JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
+            JUPYTER_RUNTIME_DIR=str(work / "jupyter-runtime"),
+            IPYTHONDIR=str(work / "ipython"),
+            NBGRADER_EXECUTION="autograde"))  # notebooks shorten or skip their training, as when graded
+        command = lab_command(root, f"/lab/tree/course/{START_PAGE}") + [
+            "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}", "--ServerApp.open_browser=False",
+            "--ServerApp.terminals_enabled=False",
             f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={work / 'lab-workspaces'}",
         ]
         self._log = open(self.log_path, "w")
@@ -171,11 +172,13 @@ class LabServer:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab serving a copy of solutions/ and assets/; stopped in teardown whatever happens."""
+    """The student's JupyterLab serving a copy of course/, solutions/ and assets/; stopped in teardown
+    whatever happens."""
     assert (REPO / NOTEBOOK).exists(), f"{NOTEBOOK} is missing: build it with `rnnlab-build` first"
     work = tmp_path_factory.mktemp("lab")
     root = work / "course"
     root.mkdir()
+    shutil.copytree(REPO / "course", root / "course")
     shutil.copytree(REPO / "solutions", root / "solutions")
     shutil.copytree(REPO / "assets", root / "assets")
     server = LabServer(root, work)
@@ -231,24 +234,15 @@ def _open_and_run_all(page, lab, notebook_path, saved_picture_cell=None):
     ``saved_picture_cell(notebook)``, if given, locates a cell whose saved static picture must show
     before the kernel runs anything.
     """
-    # A workspace of its own, so JupyterLab does not reopen the notebooks of earlier tests beside it.
-    workspace = Path(notebook_path).stem.replace("_", "-")
-    page.goto(f"{lab.base}/lab/workspaces/{workspace}/tree/{notebook_path}?token={lab.token}",
-              wait_until="domcontentloaded")
-    notebook = page.locator(".jp-NotebookPanel .jp-Notebook")
-    expect(notebook, "JupyterLab did not show the notebook").to_be_visible(timeout=60_000)
-    lab.wait_for_idle_kernel(KERNEL_START_TIMEOUT)
+    notebook = _open(page, lab, notebook_path)
     if saved_picture_cell:  # a reader without a kernel sees the figure saved with the notebook
         saved = saved_picture_cell(notebook).locator('.jp-OutputArea-output[data-mime-type="image/png"] img')
         expect(saved.first, "the saved static picture of the widget is not shown before running").to_be_visible()
 
     # Edit > Clear Outputs of All Cells, then Run > Run All Cells: every widget on the page is then live.
-    menubar = page.locator(".lm-MenuBar")
-    menubar.get_by_role("menuitem", name="Edit", exact=True).click()
-    page.locator('.lm-Menu li.lm-Menu-item[data-command="editmenu:clear-all"]').click()
+    _menu(page, "Edit", "editmenu:clear-all")
     expect(notebook.locator(".jp-OutputArea-output"), "clearing the outputs left some").to_have_count(0)
-    menubar.get_by_role("menuitem", name="Run", exact=True).click()
-    page.locator('.lm-Menu li.lm-Menu-item[data-command="runmenu:run-all"]').click()
+    _menu(page, "Run", "runmenu:run-all")
 
     code_cells = notebook.locator(".jp-CodeCell")
     deadline = time.monotonic() + RUN_ALL_TIMEOUT
@@ -322,6 +316,100 @@ def _wait_for_settled_picture(page, image, timeout=UPDATE_TIMEOUT):
 
 def _stderr_text(page):
     return "\n---\n".join(text.strip()[-1500:] for text in page.locator(STDERR_OUTPUTS).all_inner_texts())
+
+
+STUDENT_NOTEBOOK = "course/07_sampling.ipynb"
+EXERCISE = "def softmax_with_temperature("
+# The exercise written with a usual mistake (the temperature is ignored), as a student might.
+WRONG_SOLUTION = """def softmax_with_temperature(z, temperature):
+    e = np.exp(z - np.max(z))
+    return e / e.sum()"""
+
+
+def test_students_jupyterlab(browser, lab, tmp_path):
+    """The start page, the menus, an untouched notebook opened and closed, an untouched exercise and a
+    failed visible test, as a student meets them."""
+    _drive(browser, lab, tmp_path, lambda page: _drive_student(page, lab, tmp_path))
+
+
+def _drive_student(page, lab, tmp_path):
+    # `make lab` opens the start page, rendered, and starts no kernel: it has no code.
+    page.goto(f"{lab.base}/?token={lab.token}", wait_until="domcontentloaded")
+    start = page.locator(".jp-RenderedMarkdown")
+    expect(start.locator("h1"), "the start page is not shown as a rendered page").to_contain_text(
+        load_syllabus()["title"], timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert lab.api("/api/sessions") == [], "opening the start page started a kernel"
+
+    # No instructor tool of nbgrader: no "Nbgrader" menu, no Create Assignment panel.
+    menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+    assert "Run" in menus and "Nbgrader" not in menus, f"the menus are {menus}"
+    expect(page.locator('.jp-SideBar .lm-TabBar-tab[data-id^="nbgrader"]'),
+           "nbgrader's Create Assignment panel is in the sidebar").to_have_count(0)
+    for endpoint in ("/formgrader", "/assignments", "/courses"):  # nbgrader's instructor server extensions
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            lab.api(endpoint)
+
+    # An untouched notebook opened from the start page, then closed: unchanged, no "save?" question.
+    saved = (lab.root / STUDENT_NOTEBOOK).read_bytes()
+    start.get_by_role("link", name="Sampling novel sequences").click()
+    notebook = page.locator(".jp-NotebookPanel .jp-Notebook")
+    expect(notebook, "the link of the start page did not open the notebook").to_be_visible(timeout=60_000)
+    lab.wait_for_idle_kernel(KERNEL_START_TIMEOUT)
+    page.wait_for_timeout(1500)  # the kernel's info has reached the notebook's metadata
+    tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.jp-mod-current")
+    expect(tab, "the current tab is not the notebook").to_contain_text("07_sampling")
+    expect(tab, "opening an untouched notebook marked it as changed").not_to_have_class(re.compile("jp-mod-dirty"))
+    expect(page.locator(".jp-NotebookPanel-toolbar .validate-button"),
+           "the notebook's toolbar has no Validate button").to_be_visible()
+    tab.locator(".lm-TabBar-tabCloseIcon").click()
+    expect(page.locator(".jp-NotebookPanel"), "closing the notebook did not close it").to_have_count(0)
+    expect(page.locator(".jp-Dialog"), "closing an untouched notebook asked a question").to_have_count(0)
+    assert (lab.root / STUDENT_NOTEBOOK).read_bytes() == saved, "opening and closing changed the file"
+
+    # Run all cells of the untouched notebook: the first test stops at the exercise and says what to do.
+    notebook = _open(page, lab, STUDENT_NOTEBOOK)
+    _menu(page, "Run", "runmenu:run-all")
+    cells = notebook.locator(".jp-CodeCell")
+    index = next(i for i, text in enumerate(cells.locator(".jp-InputArea").all_inner_texts()) if EXERCISE in text)
+    exercise, test = cells.nth(index), cells.nth(index + 1)
+    expect(test.locator(".jp-OutputArea-output"), "the test of an untouched exercise does not say what to do"
+           ).to_contain_text("NotImplementedError: not written yet: replace this line with your code",
+                             timeout=UPDATE_TIMEOUT * 1000)
+
+    # Write the exercise with a usual mistake and run it and its test: the message alone, no traceback.
+    exercise.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(WRONG_SOLUTION)
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    output = test.locator(".jp-OutputArea-output")
+    expect(output, "the failed test does not name the mistake").to_contain_text(
+        "Hint: this is what happens with: the temperature is ignored", timeout=UPDATE_TIMEOUT * 1000)
+    message = output.inner_text()
+    assert message.startswith("Test failed: "), f"the failed test's output does not start with its message:\n{message}"
+    assert not re.search(r"Traceback|checks\.py|CheckFailed|File \"", message), \
+        f"the failed test shows a traceback:\n{message}"
+    test.screenshot(path=str(tmp_path / "failed_test.png"))
+    expect(page.locator(".Toastify__toast", has_text="news"), "JupyterLab asks about Jupyter news").to_have_count(0)
+
+
+def _menu(page, menu, command):
+    """Click the item ``command`` of the menu bar's ``menu``."""
+    page.locator(".lm-MenuBar").get_by_role("menuitem", name=menu, exact=True).click()
+    page.locator(f'.lm-Menu li.lm-Menu-item[data-command="{command}"]').click()
+
+
+def _open(page, lab, notebook_path):
+    """Open ``notebook_path`` in a workspace of its own (so JupyterLab does not reopen the notebooks of
+    earlier tests beside it) and wait for its kernel; return the notebook's locator."""
+    workspace = Path(notebook_path).stem.replace("_", "-")
+    page.goto(f"{lab.base}/lab/workspaces/{workspace}/tree/{notebook_path}?token={lab.token}",
+              wait_until="domcontentloaded")
+    notebook = page.locator(".jp-NotebookPanel .jp-Notebook")
+    expect(notebook, "JupyterLab did not show the notebook").to_be_visible(timeout=60_000)
+    lab.wait_for_idle_kernel(KERNEL_START_TIMEOUT)
+    return notebook
 
 
 def test_hidden_state_explorer_reacts_in_jupyterlab(browser, lab, tmp_path):

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from conftest import REPO
-from rnnlab.build import START_PAGE, load_syllabus, written_assignments
+from rnnlab.build import START_PAGE, kernel_metadata, load_syllabus, written_assignments
 
 SOURCE = REPO / "autograder" / "source"
 
@@ -29,6 +29,26 @@ def test_committed_folder_is_what_the_build_makes(kind, fresh_build):
     for name in notebook_names(fresh_build / kind):
         assert cells(REPO / kind / name, kind == "course") == cells(fresh_build / kind / name, kind == "course"), \
             f"{kind}/{name} differs from what autograder/source makes: run rnnlab-build and commit"
+    assert (REPO / kind / START_PAGE).read_text() == (fresh_build / kind / START_PAGE).read_text(), \
+        f"{kind}/{START_PAGE} differs from what autograder/syllabus.toml makes: run rnnlab-build and commit"
+
+
+def without_patch_version(metadata):
+    """``kernelspec`` and ``language_info`` with the Python version cut to major.minor."""
+    info = dict(metadata.get("language_info", {}))
+    info["version"] = ".".join(str(info.get("version", "")).split(".")[:2])
+    return {"kernelspec": metadata.get("kernelspec"), "language_info": info}
+
+
+@pytest.mark.parametrize("kind", ["course", "solutions"])
+def test_notebooks_carry_the_metadata_their_kernel_reports(kind):
+    """JupyterLab writes the kernel's kernelspec and language_info into a notebook when it opens it;
+    equal values leave the notebook unchanged (not "dirty"). The Python patch version is that of the
+    machine that built the notebooks, so it alone may differ here."""
+    expected = without_patch_version(kernel_metadata())
+    for path in sorted((REPO / kind).glob("*.ipynb")):
+        metadata = nbformat.read(path, as_version=4).metadata
+        assert without_patch_version(metadata) == expected, f"{kind}/{path.name} has other kernel metadata"
 
 
 def split_regions(source, marker):
@@ -114,7 +134,7 @@ def test_solutions_are_executed_with_pictures():
 
 @pytest.mark.parametrize("kind", ["course", "solutions"])
 def test_start_page_lists_every_notebook_in_order(kind):
-    text = nbformat.read(REPO / kind / START_PAGE, as_version=4).cells[0].source
+    text = (REPO / kind / START_PAGE).read_text()
     titles = [entry["title"] for part in load_syllabus()["part"] for entry in part["notebook"]]
     positions = [text.index(title) for title in titles]
     assert positions == sorted(positions), "the start page must list the notebooks in course order"

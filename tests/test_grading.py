@@ -126,7 +126,7 @@ def test_typical_mistake_loses_that_exercise_only(graded):
     assert "should sum to 1 along axis 0" in feedback
     assert scores(rows["mistake"], ASSIGNMENT, FULL_A1) == {**FULL_A1, "test_lstm_cell_backward": 0.0}
     feedback = html.unescape((out / "feedback" / "mistake" / f"{ASSIGNMENT}.html").read_text())
-    assert "the forget gate multiplies c_prev, not c_next" in feedback
+    assert "dWf: has the right shape" in feedback and "the forget gate multiplied c<t-1>" in feedback
 
 
 def test_infinite_loop_times_out_and_the_rest_is_graded(graded):
