@@ -14,7 +14,6 @@ write when it opens it, so opening and closing an untouched notebook leaves it u
 
 import argparse
 import copy
-import hashlib
 import os
 import shutil
 import subprocess
@@ -28,26 +27,11 @@ import nbformat
 from nbclient import NotebookClient
 from nbgrader.preprocessors import ClearHiddenTests
 
-REPO = Path(__file__).resolve().parent.parent
+from .settings import REPO, START_PAGE, course_environment
+
 AUTOGRADER = REPO / "autograder"
-START_PAGE = "00_start_here.md"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 KERNEL = "python3"
-
-
-def course_environment():
-    """The variables every process of the course runs with (JupyterLab, the build, grading).
-
-    TensorFlow's absl/oneDNN start-up lines would otherwise land on stderr in every notebook that
-    imports it; and matplotlib gets a cache of this environment's own, since a broken cache shared
-    with the user's other environments makes every plot write to stderr.
-    """
-    cache = Path(sys.prefix) / "var" / "matplotlib"
-    if not os.access(sys.prefix, os.W_OK):  # a shared environment: a folder of the user's, per environment
-        digest = hashlib.sha1(sys.prefix.encode()).hexdigest()[:10]
-        cache = Path.home() / ".cache" / "rnnlab" / f"matplotlib-{digest}"
-    return {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
-            "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR") or str(cache)}
 
 
 def kernel_metadata():

@@ -30,6 +30,9 @@ from nbgrader.preprocessors import ClearHiddenTests
 from .build import make_course_root, run_nbgrader, written_assignments
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]*")
+# What nbclient says when a notebook's kernel did not start in time: the machine was busy, so the
+# notebook is graded once more on its own rather than scored zero.
+KERNEL_NOT_STARTED = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -101,23 +104,33 @@ def grade_student(student, student_folder, release_root, out, columns, timeout):
         shutil.copy(path, target)
         to_grade.append(assignment)
 
+    def autograde(target):
+        """Autograde ``target`` and write its feedback; returns nbgrader's log."""
+        options = [target, "--student", student, "--force", f"--Execute.timeout={timeout}"]
+        notebooks = len(to_grade) if target == "*" else 1
+        try:
+            log = run_nbgrader(["autograde", *options], work, timeout=max(600, 40 * timeout) * notebooks).stderr
+            run_nbgrader(["generate_feedback", *options], work, timeout=600)
+            return log
+        except Exception as error:  # a hung or crashed grader must not stop the batch
+            return f"{type(error).__name__}: {error}"
+
+    def graded(assignment):
+        return (work / "autograded" / student / assignment / f"{assignment}.ipynb").exists()
+
     # One nbgrader process autogrades all of the student's notebooks ("*" matches every submitted
     # one) and one writes all their feedback: two process start-ups per student, not two per notebook.
-    detail = ""
-    if to_grade:
-        target = to_grade[0] if len(to_grade) == 1 else "*"
-        options = [target, "--student", student, "--force", f"--Execute.timeout={timeout}"]
-        try:
-            detail = run_nbgrader(["autograde", *options], work,
-                                  timeout=max(600, 40 * timeout) * len(to_grade)).stderr
-            run_nbgrader(["generate_feedback", *options], work, timeout=600)
-        except Exception as error:  # a hung or crashed grader must not stop the batch
-            detail = f"{type(error).__name__}: {error}"
+    detail = autograde(to_grade[0] if len(to_grade) == 1 else "*") if to_grade else ""
+    reasons = {assignment: failure_reason(detail, assignment) for assignment in to_grade if not graded(assignment)}
+    for assignment, reason in list(reasons.items()):
+        if any(sign in reason for sign in KERNEL_NOT_STARTED):  # a loaded machine, not the submission: once more
+            detail = autograde(assignment)
+            reasons[assignment] = None if graded(assignment) else failure_reason(detail, assignment)
 
     scores = {}
     for assignment in to_grade:
-        if not (work / "autograded" / student / assignment / f"{assignment}.ipynb").exists():
-            problems.append(f"{assignment}.ipynb could not be fully graded ({failure_reason(detail, assignment)})")
+        if reasons.get(assignment):
+            problems.append(f"{assignment}.ipynb could not be fully graded ({reasons[assignment]})")
         with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
             for grade_id, _ in columns[assignment]:
                 try:

@@ -15,9 +15,8 @@ import os
 import sys
 from pathlib import Path
 
-from .build import START_PAGE, course_environment
+from .settings import REPO, START_PAGE, course_environment
 
-REPO = Path(__file__).resolve().parent.parent
 STUDENT_SETTINGS = REPO / "deploy" / "student"
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnnlab.build import build, course_environment
+from rnnlab.build import build
+from rnnlab.settings import course_environment
 
 REPO = Path(__file__).resolve().parent.parent
 

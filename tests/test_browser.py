@@ -35,8 +35,9 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-from rnnlab.build import START_PAGE, load_syllabus
+from rnnlab.build import load_syllabus
 from rnnlab.lab import lab_command, lab_environment
+from rnnlab.settings import START_PAGE
 
 pytestmark = pytest.mark.browser
 
@@ -403,7 +404,7 @@ def _menu(page, menu, command):
 def _open(page, lab, notebook_path):
     """Open ``notebook_path`` in a workspace of its own (so JupyterLab does not reopen the notebooks of
     earlier tests beside it) and wait for its kernel; return the notebook's locator."""
-    workspace = Path(notebook_path).stem.replace("_", "-")
+    workspace = re.sub(r"[/_.]", "-", notebook_path)  # course/ and solutions/ notebooks of one name differ
     page.goto(f"{lab.base}/lab/workspaces/{workspace}/tree/{notebook_path}?token={lab.token}",
               wait_until="domcontentloaded")
     notebook = page.locator(".jp-NotebookPanel .jp-Notebook")

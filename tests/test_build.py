@@ -6,7 +6,8 @@ import nbformat
 import pytest
 
 from conftest import REPO
-from rnnlab.build import START_PAGE, kernel_metadata, load_syllabus, written_assignments
+from rnnlab.build import kernel_metadata, load_syllabus, written_assignments
+from rnnlab.settings import START_PAGE
 
 SOURCE = REPO / "autograder" / "source"
 

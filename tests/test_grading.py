@@ -3,12 +3,18 @@
 import copy
 import csv
 import html
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from conftest import REPO
+from rnnlab import grade
 from rnnlab.grade import grade_all
 from test_build import source_lines
 
@@ -172,3 +178,43 @@ def test_feedback_never_shows_hidden_tests(graded):
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
         leaked = hidden & {line.strip() for line in plain.splitlines()}
         assert not leaked, f"{page} shows hidden-test lines: {sorted(leaked)[:2]}"
+
+
+def test_a_kernel_that_does_not_start_in_time_gets_one_more_try(tmp_path, monkeypatch):
+    """On a loaded machine a notebook's kernel may not answer within the start-up timeout: that
+    notebook is graded again on its own instead of scoring zero; a second failure is reported."""
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "nbgrader_config.py").write_text("")
+    (release / "source").mkdir()
+    # nbgrader's Gradebook runs `alembic` by name: the one installed beside it.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    with Gradebook(f"sqlite:///{release / 'gradebook.db'}"):  # an empty gradebook: every score is 0
+        pass
+    student = tmp_path / "submissions" / "ada"
+    student.mkdir(parents=True)
+    nbformat.write(read("course", NOTEBOOK), student / f"{NOTEBOOK}.ipynb")
+    calls = []
+
+    def fake_nbgrader(args, root, timeout=None):
+        calls.append(args[:2])
+        log = ""
+        if args[0] == "autograde" and len([c for c in calls if c[0] == "autograde"]) == 1 or fails_twice:
+            log = (f"[AutogradeApp | ERROR] There was an error processing assignment: {root}/submitted/ada/{NOTEBOOK}\n"
+                   "[AutogradeApp | ERROR] Traceback (most recent call last):\n"
+                   "RuntimeError: Kernel didn't respond in 120 seconds\n")
+        elif args[0] == "autograde":
+            made = root / "autograded" / "ada" / NOTEBOOK / f"{NOTEBOOK}.ipynb"
+            made.parent.mkdir(parents=True)
+            made.write_text("{}")
+        return subprocess.CompletedProcess(args, 0, "", log)
+
+    monkeypatch.setattr(grade, "run_nbgrader", fake_nbgrader)
+    columns = {NOTEBOOK: [("test_rnn_step", 3.0)]}
+    fails_twice = False
+    _, problems = grade.grade_student("ada", student, release, tmp_path / "out", columns, 60)
+    assert problems == [] and calls == [["autograde", NOTEBOOK], ["generate_feedback", NOTEBOOK]] * 2
+    fails_twice, calls[:] = True, []
+    _, problems = grade.grade_student("ada", student, release, tmp_path / "out2", columns, 60)
+    assert problems == [f"{NOTEBOOK}.ipynb could not be fully graded (RuntimeError: Kernel didn't respond in 120 seconds)"]
+    assert len(calls) == 4

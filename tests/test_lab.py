@@ -5,8 +5,8 @@ import os
 import sys
 from pathlib import Path
 
-from rnnlab.build import course_environment
 from rnnlab.lab import STUDENT_SETTINGS, lab_command, lab_environment
+from rnnlab.settings import course_environment
 
 
 def test_student_settings_come_first_and_keep_the_users_own():
