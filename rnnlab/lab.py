@@ -13,7 +13,6 @@ only its "Validate" button is kept; no "Jupyter news" prompt; Markdown files ope
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from .settings import REPO, START_PAGE, course_environment
 
