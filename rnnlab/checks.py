@@ -137,22 +137,19 @@ def check_indices(what, actual, expected, mistakes=None, hint=""):
 
 def check_draws(what, draws, expected, probabilities):
     """Check a list of indices drawn with a seeded generator against ``expected``, the draws of
-    ``rng.choice(len(p), p=p)`` with the same seed; the hint tells the usual mistakes apart (the most
-    likely index every time, one index every time, another way of drawing)."""
-    if not isinstance(draws, list) or any(isinstance(k, bool) or not isinstance(k, numbers.Integral) for k in draws):
-        _fail(what, f"should be ints, got {draws!r}.", "return the drawn index as a Python int.")
-    draws = [int(k) for k in draws]
-    if draws == list(expected):
-        return
-    if all(k == int(np.argmax(probabilities)) for k in draws):
-        hint = ("every draw is the most likely index: draw at random from the probabilities with the rng "
-                "you are given.")
-    elif len(set(draws)) == 1:
-        hint = "every draw is the same index: use the rng you are given, do not make a new generator at each call."
-    else:
-        hint = ("draw once per call, with the rng you are given and in the way the docstring says (not with "
-                "np.random, not with a new generator).")
-    _fail(what, f"drew {draws}, expected {list(expected)} (the draws of the same seed).", hint)
+    ``rng.choice(len(p), p=p)`` with the same seed (``check_indices``); the hint tells the usual
+    mistakes apart (the most likely index every time, one index every time, another way of drawing)."""
+    hint = ""
+    if isinstance(draws, list) and draws and all(isinstance(k, numbers.Integral) for k in draws):
+        if all(k == np.argmax(probabilities) for k in draws):
+            hint = ("every draw is the most likely index: draw at random from the probabilities with the rng "
+                    "you are given.")
+        elif len(set(draws)) == 1:
+            hint = "every draw is the same index: use the rng you are given, do not make a new generator at each call."
+        else:
+            hint = ("draw once per call, with the rng you are given and in the way the docstring says (not with "
+                    "np.random, not with a new generator).")
+    check_indices(what, draws, expected, hint=hint)
 
 
 def check_cache(what, cache, names, expected, meanings=None):

@@ -160,7 +160,7 @@ def test_check_draws_tells_argmax_from_other_mistakes():
         check_draws("draws", [2, 2, 2], [2, 0, 1], p)
     with pytest.raises(CheckFailed, match="same index"):
         check_draws("draws", [1, 1, 1], [2, 0, 1], p)
-    with pytest.raises(CheckFailed, match="should be ints"):
+    with pytest.raises(CheckFailed, match="should hold ints"):
         check_draws("draws", [2.0, 0], [2, 0], p)
 
 
