@@ -1,16 +1,17 @@
 # The course's commands. Each one creates .venv and installs what it needs the first time.
 #   make lab      start the student's JupyterLab on the course's start page
 #   make instructor   start JupyterLab in autograder/ with nbgrader's instructor tools
-#   make test     run the whole test suite (installs Debian's chromium for the browser test)
+#   make test     run the whole test suite (installs Debian's chromium for the browser test and
+#                 bubblewrap, the sandbox that grading runs student code in)
 #   make build    regenerate course/ and solutions/ from autograder/source/
-#   make grade SUBMISSIONS=folder OUT=folder   autograde a folder of student folders
+#   make grade SUBMISSIONS=folder OUT=folder   autograde a folder of student folders (installs bubblewrap)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab instructor test build grade chromium
+.PHONY: lab instructor test build grade chromium sandbox
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -34,12 +35,15 @@ instructor: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.installed-test chromium
+sandbox:
+	@command -v bwrap >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap >/dev/null; }
+
+test: $(VENV)/.installed-test chromium sandbox
 	$(BIN)/python -m pytest
 
 build: $(VENV)/.installed
 	$(BIN)/rnnlab-build
 
-grade: $(VENV)/.installed
+grade: $(VENV)/.installed sandbox
 	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || { echo "usage: make grade SUBMISSIONS=folder OUT=folder"; exit 2; }
 	$(BIN)/rnnlab-grade "$(SUBMISSIONS)" "$(OUT)"

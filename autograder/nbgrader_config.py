@@ -7,10 +7,11 @@ folder use it too.
 import os
 import secrets
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern,
+                                    LimitOutput, SaveAutoGrades)
 
-from rnnlab.grade import HideHiddenTests
+from rnnlab.grade import GuardedExecute, HideHiddenTests
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -40,6 +41,12 @@ c.Execute.skip_cells_with_tag = "skip-" + secrets.token_hex(16)
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.Execute.startup_timeout = 120
+
+# nbgrader's steps of autograding, with its Execute replaced by one that survives a kernel that
+# dies or hangs (it restarts it and grades the rest), bounds the time of a whole notebook and the
+# output kept. rnnlab-grade also runs each kernel in a sandbox (rnnlab.sandbox).
+c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 # Feedback is made from the autograded notebook, which holds the hidden tests: remove them,
 # and cut the tracebacks that would quote them, before rendering the HTML.

@@ -16,6 +16,7 @@ import argparse
 import copy
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -59,13 +60,33 @@ def written_assignments():
     return [i for i in ids if (AUTOGRADER / "source" / i / f"{i}.ipynb").exists()]
 
 
-def run_nbgrader(args, root, timeout=None):
-    """Run ``nbgrader ARGS`` in the course root ``root``; returns the CompletedProcess."""
+def run_nbgrader(args, root, environment=None, timeout=None):
+    """Run ``nbgrader ARGS`` in the course root ``root``, with ``environment`` added to this one's.
+
+    Returns the CompletedProcess, with the last 200 kB of its stdout and stderr. It runs in a
+    process group of its own, which is killed when it ends or runs past ``timeout`` (then
+    ``subprocess.TimeoutExpired`` is raised).
+    """
     # nbgrader runs `alembic` (installed beside it) by name: put this environment's bin/ first.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = {**os.environ, **course_environment(), "PATH": path}
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    env = {**os.environ, **course_environment(), "PATH": path, **(environment or {})}
+    command = [sys.executable, "-m", "nbgrader", *args]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=err, start_new_session=True)
+        try:
+            process.wait(timeout=timeout)
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+
+        def tail(handle):
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - 200_000))
+            return handle.read().decode(errors="replace")
+
+        return subprocess.CompletedProcess(command, process.returncode, tail(out), tail(err))
 
 
 def make_course_root(root, assignments):

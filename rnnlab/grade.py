@@ -1,6 +1,7 @@
 """Autograde a folder of submissions: a grade sheet and feedback for every student.
 
-    rnnlab-grade SUBMISSIONS OUT [--timeout SECONDS] [--jobs N] [--assignments ID ...]
+    rnnlab-grade SUBMISSIONS OUT [--timeout SECONDS] [--notebook-timeout SECONDS] [--jobs N]
+                 [--memory GIB] [--processes N] [--assignments ID ...] [--unsandboxed]
 
 ``SUBMISSIONS`` holds one folder per student (the folder name is the student id) with that
 student's notebooks, named as in ``course/`` (e.g. ``03_rnn_model.ipynb``, at any depth).
@@ -9,25 +10,38 @@ exercise; a ``problems`` column), ``feedback/<student>/<notebook>.html`` (hidden
 and ``autograded/<student>/<notebook>.ipynb`` (for the instructor; it holds hidden tests).
 
 Each student is graded in a course folder of their own, with a copy of the gradebook, in a
-separate nbgrader process: a submission that crashes, hangs or writes into its folder affects
-only its own grades. A notebook that is missing or cannot be read scores zero and is named in
-``problems``; the batch goes on.
+separate nbgrader process, and every kernel that runs student code runs in a sandbox
+(``rnnlab.sandbox``): it cannot read the hidden tests, the solutions or the gradebook, write
+anything but its scratch folder, use the network, or outlive its notebook, and its memory,
+processes, time and output are limited. A kernel that dies or hangs costs the exercise it was
+running; the kernel is restarted and the rest of the notebook graded. A notebook that is missing or
+cannot be read scores zero and is named in ``problems``; the batch goes on. Where no sandbox can
+be made, grading stops unless ``--unsandboxed`` is given, and the sheet says it ran unsandboxed.
 """
 
 import argparse
 import concurrent.futures
+import copy
 import csv
 import re
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+import zmq.asyncio
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors import ClearHiddenTests, Execute
+from traitlets import Integer
 
-from .build import make_course_root, run_nbgrader, written_assignments
+from . import sandbox
+from .build import AUTOGRADER, make_course_root, run_nbgrader, written_assignments
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]*")
 # What nbclient says when a notebook's kernel did not start in time: the machine was busy, so the
@@ -35,20 +49,213 @@ STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]*")
 KERNEL_NOT_STARTED = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 
 
+SECRET_MARKERS = ("HIDDEN TESTS", "SOLUTION")
+REDACTED = "[a line of the hidden tests or of the solution was removed here]"
+TIMED_OUT = "this cell ran out of time; the kernel was restarted for the cells after it"
+
+
+def secret_lines(source):
+    """Distinctive lines (stripped, 12 characters or more) that appear only inside the hidden-test and
+    solution regions of the source notebook ``source``."""
+    inside, outside = set(), set()
+    for cell in source.cells:
+        within = False
+        for line in cell.source.splitlines():
+            marker = next((m for m in SECRET_MARKERS if f"### BEGIN {m}" in line or f"### END {m}" in line), None)
+            if marker:
+                within = f"### BEGIN {marker}" in line
+            else:
+                (inside if within else outside).add(line.strip())
+    return {line for line in inside - outside if len(line) >= 12}
+
+
+def redact(text, secrets):
+    """``text`` with every line that contains one of ``secrets`` replaced by a notice."""
+    return "\n".join(REDACTED if any(secret in line for secret in secrets) else line for line in text.split("\n"))
+
+
 class HideHiddenTests(ClearHiddenTests):
-    """Feedback preprocessor: remove hidden tests and the tracebacks that would quote them.
+    """Feedback preprocessor: remove hidden tests, and anything in the outputs that would show them.
 
     A failing test cell keeps only its error's name and message (the checking helpers put what
-    is wrong there), so no line of a hidden test reaches the student.
+    is wrong there). Whatever the student's code printed (a hook can print the code of the cell
+    being run), every output line that contains a line of a hidden test or of the solution is
+    replaced by a notice.
     """
+
+    def preprocess(self, nb, resources):
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        source = AUTOGRADER / "source" / str(assignment) / f"{assignment}.ipynb"
+        self._secrets = secret_lines(nbformat.read(source, as_version=4)) if source.exists() else set()
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, cell_index):
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
-            for output in cell.outputs:
-                if output.output_type == "error":
+        if cell.cell_type != "code":
+            return cell, resources
+        test_cell = cell.metadata.get("nbgrader", {}).get("grade")
+        for output in cell.outputs:
+            if output.output_type == "error":
+                if test_cell:
                     output.traceback = [f"{output.ename}: {output.evalue}"]
+                output.evalue = redact(output.evalue, self._secrets)
+                output.traceback = [redact(line, self._secrets) for line in output.traceback]
+            elif output.output_type == "stream":
+                output.text = redact(output.text, self._secrets)
+            for kind, value in output.get("data", {}).items():
+                if isinstance(value, str) and kind.startswith("text/"):
+                    output.data[kind] = redact(value, self._secrets)
         return cell, resources
+
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute, made to survive what a hostile notebook does to its kernel.
+
+    - A cell that kills the kernel (a crash, ``os._exit``, a signal, the memory limit) or hangs past
+      its timeout gets an error output (so a test cell scores zero); the kernel is restarted, the
+      cells before it are run again without keeping their outputs, and grading goes on.
+    - All the cells of a notebook share a time budget (``notebook_timeout``); cells beyond it are
+      not run and get an error output.
+    - A cell keeps at most ``max_output_bytes`` of output: the head, then a notice and the tail;
+      error outputs are always kept (a test cell's error is what scores it zero). Messages larger
+      than ``max_message_bytes`` are refused by the socket.
+    """
+
+    notebook_timeout = Integer(900, help="seconds all the cells of one notebook may run").tag(config=True)
+    max_output_bytes = Integer(64_000, help="bytes of output kept per cell").tag(config=True)
+    max_message_bytes = Integer(256 << 20, help="largest message accepted from the kernel").tag(config=True)
+    tail_bytes = 2_000
+
+    def preprocess(self, nb, resources=None, km=None):
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        run_sync(self._execute_guarded)()
+        return self.nb, self.resources
+
+    async def _execute_guarded(self):
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self._kept, self._cut, self._tail = {}, {}, {}
+        async with self.async_setup_kernel():
+            info = await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+            self.nb.metadata["language_info"] = info["content"]["language_info"]
+            lost, running = set(), True  # cells during which the kernel died or hung
+            for index, cell in enumerate(self.nb.cells):
+                if cell.cell_type != "code" or not cell.source.strip():
+                    continue
+                if time.monotonic() > self._deadline:
+                    mark(cell, "NotebookTimeoutError",
+                         f"not run: the notebook's time limit ({self.notebook_timeout} s) ran out")
+                elif not running:
+                    mark(cell, "KernelLostError", "not run: the kernel could not be brought back to this point")
+                elif not await self._run(cell, index):
+                    lost.add(index)
+                    running = time.monotonic() < self._deadline and await self._restart(index, lost)
+        self.set_widgets_metadata()
+
+    async def _run(self, cell, index):
+        """Run one cell; False when the kernel died or hung in it (the cell then has an error saying so)."""
+        try:
+            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+        except DeadKernelError:
+            mark(cell, "KernelDiedError", "the kernel stopped while this cell ran (a crash, os._exit, a signal "
+                                          "or the memory limit); it was restarted for the cells after it")
+            return False
+        except CellTimeoutError:
+            mark(cell, "CellTimeoutError", TIMED_OUT)
+            return False
+        finally:
+            self._finish_outputs(cell, index)
+        timed_out = [o for o in cell.outputs if o.output_type == "error" and o.ename == "CellTimeoutError"]
+        for output in timed_out:  # nbclient interrupted the kernel; it is restarted all the same
+            output.evalue, output.traceback = TIMED_OUT, [f"CellTimeoutError: {TIMED_OUT}"]
+        return not timed_out
+
+    async def _restart(self, index, lost):
+        """A fresh kernel that has run the cells before ``index`` (except those in ``lost``)."""
+        try:
+            await self._async_cleanup_kernel()
+            self.km = self.create_kernel_manager()
+            await self.async_start_new_kernel()
+            await self.async_start_new_kernel_client()
+        except Exception as error:  # the kernel cannot start again: the rest is not run
+            self.log.error("could not restart the kernel: %s", error)
+            if self.km is None:
+                self.km = self.create_kernel_manager()
+            return False
+        for earlier in range(index):
+            cell = self.nb.cells[earlier]
+            if cell.cell_type != "code" or not cell.source.strip() or earlier in lost:
+                continue
+            if time.monotonic() > self._deadline:
+                return False
+            replayed = await self._run(copy.deepcopy(cell), earlier)
+            self.nb.cells[earlier] = cell  # the replay's outputs are not kept
+            if not replayed:
+                return False
+        return True
+
+    async def async_start_new_kernel_client(self):
+        """nbclient's, with sockets that refuse messages over ``max_message_bytes``."""
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        self.kc = self.km.client(context=context)
+        await ensure_async(self.kc.start_channels())
+        await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        self.kc.allow_stdin = False
+        return self.kc
+
+    def _get_timeout(self, cell):
+        """The cell's timeout, cut to what is left of the notebook's budget."""
+        left = max(1, int(self._deadline - time.monotonic()))
+        return min(self.timeout, left) if self.timeout and self.timeout > 0 else left
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg["content"]
+        size = len(content.get("text", "")) + len(content.get("evalue", "")) + sum(
+            len(str(value)) for value in content.get("data", {}).values()) + sum(
+            len(line) for line in content.get("traceback", []))
+        kept = self._kept.get(cell_index, 0)
+        if kept + size <= self.max_output_bytes or msg["msg_type"] == "error":
+            self._kept[cell_index] = kept + size
+            return super().output(outs, msg, display_id, cell_index)
+        self._cut[cell_index] = self._cut.get(cell_index, 0) + size
+        if msg["msg_type"] == "stream":
+            self._tail[cell_index] = (self._tail.get(cell_index, "") + content["text"])[-self.tail_bytes:]
+        return None
+
+    def _finish_outputs(self, cell, index):
+        """Add the notice and the tail of a cut output; shorten long errors."""
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output.evalue = output.evalue[:self.tail_bytes * 5]
+                output.traceback = [line[:self.tail_bytes] for line in output.traceback[:100]]
+        cut = self._cut.pop(index, 0)
+        if cut:
+            text = f"\n[... {cut} characters of output were cut here ...]\n" + self._tail.pop(index, "")
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=text))
+        self._kept.pop(index, None)
+
+
+KERNEL_EVENTS = ("KernelDiedError", "CellTimeoutError", "NotebookTimeoutError", "KernelLostError")
+
+
+def kernel_events(notebook):
+    """What happened to the kernel while ``notebook`` (an autograded one) ran: ``["<cell>: <event>"]``."""
+    events = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "error" and output.ename in KERNEL_EVENTS:
+                where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+                events.append(f"{where}: {output.ename}" + (f" ({output.evalue})" if output.evalue else ""))
+                break
+    return events
+
+
+def mark(cell, ename, evalue):
+    """Give ``cell`` an error output saying what happened (a test cell with an error scores zero)."""
+    cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                                     traceback=[f"{ename}: {evalue}"]))
 
 
 def grade_columns(gradebook_path, assignments):
@@ -70,8 +277,13 @@ def find_submission(student_folder, assignment):
     return matches[0] if matches else None
 
 
-def readable(path):
-    """None when ``path`` is a notebook nbformat can read and validate, else the reason."""
+def readable(path, student_folder):
+    """None when ``path`` is a notebook nbformat can read and validate, else the reason.
+
+    A link is refused: it could point at a file of the instructor's (a solution, a hidden test).
+    """
+    if path.is_symlink() or not path.resolve().is_relative_to(student_folder.resolve()):
+        return "is a link, not a file of the submission"
     try:
         nbformat.validate(nbformat.read(path, as_version=4))
     except Exception as error:  # any unreadable file is reported, never raised
@@ -79,10 +291,12 @@ def readable(path):
     return None
 
 
-def grade_student(student, student_folder, release_root, out, columns, timeout):
+def grade_student(student, student_folder, release_root, out, columns, timeout, kernels=None,
+                  notebook_timeout=900):
     """Grade one student's notebooks in their own course folder; returns ``(scores, problems)``.
 
-    ``scores`` maps ``(assignment, grade_id)`` to points.
+    ``scores`` maps ``(assignment, grade_id)`` to points. ``kernels`` is the folder of the sandboxed
+    kernel spec (``sandbox.write_kernel_spec``); None runs kernels unsandboxed.
     """
     work = out / "work" / student
     if work.exists():
@@ -95,7 +309,7 @@ def grade_student(student, student_folder, release_root, out, columns, timeout):
     problems, to_grade = [], []
     for assignment in columns:
         path = find_submission(student_folder, assignment)
-        reason = "is missing" if path is None else readable(path)
+        reason = "is missing" if path is None else readable(path, student_folder)
         if reason:
             problems.append(f"{assignment}.ipynb {reason}")
             continue
@@ -104,13 +318,27 @@ def grade_student(student, student_folder, release_root, out, columns, timeout):
         shutil.copy(path, target)
         to_grade.append(assignment)
 
+    # The kernels' connection files and sockets: a folder the sandboxed kernel may write, inside
+    # one that only the grader can enter (short: a Unix socket's path has at most 107 bytes).
+    runtime = Path(tempfile.mkdtemp(prefix="rnnlab-"))
+    sockets = runtime / "k"
+    sockets.mkdir(mode=0o1777)
+    sockets.chmod(0o1777)
+    execution = [f"--Execute.timeout={timeout}", f"--GuardedExecute.notebook_timeout={notebook_timeout}"]
+    environment = {"TMPDIR": str(sockets)}
+    if kernels:
+        execution += [f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
+                      f"--KernelManager.ip={sockets / 'kernel'}"]
+        environment["JUPYTER_PATH"] = str(kernels)
+
     def autograde(target):
         """Autograde ``target`` and write its feedback; returns nbgrader's log."""
-        options = [target, "--student", student, "--force", f"--Execute.timeout={timeout}"]
+        options = [target, "--student", student, "--force"]
         notebooks = len(to_grade) if target == "*" else 1
         try:
-            log = run_nbgrader(["autograde", *options], work, timeout=max(600, 40 * timeout) * notebooks).stderr
-            run_nbgrader(["generate_feedback", *options], work, timeout=600)
+            log = run_nbgrader(["autograde", *options, *execution], work, environment,
+                               timeout=(notebook_timeout + 300) * notebooks).stderr
+            run_nbgrader(["generate_feedback", *options], work, environment, timeout=600)
             return log
         except Exception as error:  # a hung or crashed grader must not stop the batch
             return f"{type(error).__name__}: {error}"
@@ -120,30 +348,50 @@ def grade_student(student, student_folder, release_root, out, columns, timeout):
 
     # One nbgrader process autogrades all of the student's notebooks ("*" matches every submitted
     # one) and one writes all their feedback: two process start-ups per student, not two per notebook.
-    detail = autograde(to_grade[0] if len(to_grade) == 1 else "*") if to_grade else ""
-    reasons = {assignment: failure_reason(detail, assignment) for assignment in to_grade if not graded(assignment)}
-    for assignment, reason in list(reasons.items()):
-        if any(sign in reason for sign in KERNEL_NOT_STARTED):  # a loaded machine, not the submission: once more
-            detail = autograde(assignment)
-            reasons[assignment] = None if graded(assignment) else failure_reason(detail, assignment)
+    try:
+        detail = autograde(to_grade[0] if len(to_grade) == 1 else "*") if to_grade else ""
+        reasons = {assignment: failure_reason(detail, assignment) for assignment in to_grade if not graded(assignment)}
+        for assignment, reason in list(reasons.items()):
+            if any(sign in reason for sign in KERNEL_NOT_STARTED):  # a loaded machine, not the submission: once more
+                detail = autograde(assignment)
+                reasons[assignment] = None if graded(assignment) else failure_reason(detail, assignment)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+        sandbox.remove_finished_groups()
 
     scores = {}
     for assignment in to_grade:
         if reasons.get(assignment):
             problems.append(f"{assignment}.ipynb could not be fully graded ({reasons[assignment]})")
-        with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
-            for grade_id, _ in columns[assignment]:
-                try:
-                    grade = gradebook.find_grade(grade_id, assignment, assignment, student)
-                    scores[assignment, grade_id] = float(grade.score or 0)
-                except MissingEntry:
-                    scores[assignment, grade_id] = 0.0
+        elif graded(assignment):
+            autograded = work / "autograded" / student / assignment / f"{assignment}.ipynb"
+            events = kernel_events(nbformat.read(autograded, as_version=4))
+            if events:
+                problems.append(f"{assignment}.ipynb: " + "; ".join(events))
+        scores.update(read_scores(work / "gradebook.db", assignment, student, columns[assignment]))
         for kind, suffix in (("autograded", ".ipynb"), ("feedback", ".html")):
             made = work / kind / student / assignment / f"{assignment}{suffix}"
             if made.exists():
                 (out / kind / student).mkdir(parents=True, exist_ok=True)
                 shutil.copy(made, out / kind / student / f"{assignment}{suffix}")
     return scores, problems
+
+
+def read_scores(gradebook_path, assignment, student, cells):
+    """``{(assignment, grade_id): points}`` for ``cells`` (``[(grade_id, max_score)]``) from a gradebook.
+
+    Only the autograder's own score counts: a ``manual_score`` (which nbgrader would prefer) was
+    not written by this grader and is ignored; a missing grade is 0.
+    """
+    scores = {}
+    with Gradebook(f"sqlite:///{gradebook_path}") as gradebook:
+        for grade_id, _ in cells:
+            try:
+                grade = gradebook.find_grade(grade_id, assignment, assignment, student)
+                scores[assignment, grade_id] = float(grade.auto_score or 0)
+            except MissingEntry:
+                scores[assignment, grade_id] = 0.0
+    return scores
 
 
 def failure_reason(log, assignment):
@@ -161,13 +409,14 @@ def failure_reason(log, assignment):
     return (errors or ["unknown error"])[-1].strip()[:200]
 
 
-def write_sheet(path, rows, columns):
-    """The grade sheet: student, total, then per notebook its total and each exercise's points."""
+def write_sheet(path, rows, columns, sandboxed=True):
+    """The grade sheet: student, total, then per notebook its total and each exercise's points, the
+    problems met, and whether the student's code ran in a sandbox."""
     header = ["student", "total"]
     for assignment, cells in columns.items():
         header += [assignment] + [f"{assignment}:{grade_id}" for grade_id, _ in cells]
-    header.append("problems")
-    maximum = {"student": "(max)", "problems": ""}
+    header += ["problems", "sandbox"]
+    maximum = {"student": "(max)", "problems": "", "sandbox": ""}
     for assignment, cells in columns.items():
         maximum[assignment] = sum(points for _, points in cells)
         maximum.update({f"{assignment}:{grade_id}": points for grade_id, points in cells})
@@ -177,7 +426,8 @@ def write_sheet(path, rows, columns):
         writer.writeheader()
         writer.writerow(maximum)
         for student, (scores, problems) in rows.items():
-            row = {"student": student, "problems": "; ".join(problems)}
+            row = {"student": student, "problems": "; ".join(problems),
+                   "sandbox": "bubblewrap" if sandboxed else "NONE (graded with --unsandboxed)"}
             for assignment, cells in columns.items():
                 row[assignment] = sum(scores.get((assignment, grade_id), 0.0) for grade_id, _ in cells)
                 row.update({f"{assignment}:{grade_id}": scores.get((assignment, grade_id), 0.0)
@@ -186,14 +436,25 @@ def write_sheet(path, rows, columns):
             writer.writerow(row)
 
 
-def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print):
+def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print, limits=sandbox.Limits(),
+              notebook_timeout=900, unsandboxed=False):
     """Grade every student folder in ``submissions`` into ``out``; returns ``{student: (scores, problems)}``.
 
     ``assignments`` limits grading to those notebook ids (default: every notebook of the course).
+    ``limits`` bound each student's kernel; ``unsandboxed`` grades without a sandbox when none can
+    be made (the sheet says so).
     """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise SystemExit(f"{submissions} is not a folder of student folders")
+    if out == submissions or out.is_relative_to(submissions):
+        raise SystemExit("OUT must not be inside SUBMISSIONS")
+    why_not = sandbox.unavailable()
+    if why_not and not unsandboxed:
+        raise SystemExit(f"cannot sandbox student code: {why_not}.\nInstall bubblewrap, or pass --unsandboxed "
+                         "to grade without a sandbox (only for submissions you trust).")
+    if why_not:
+        log(f"WARNING: grading without a sandbox ({why_not})")
     known = written_assignments()
     unknown = sorted(set(assignments or []) - set(known))
     if unknown:
@@ -204,17 +465,20 @@ def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print)
         shutil.rmtree(release_root)
     make_course_root(release_root, assignments)
     columns = grade_columns(release_root / "gradebook.db", assignments)
+    kernels = None if why_not else sandbox.write_kernel_spec(out / "work" / "_kernels", limits)
 
     rows, students = {}, []
     for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
-        if STUDENT_ID.fullmatch(folder.name):
+        if folder.is_symlink():  # it could point at the instructor's files
+            rows[folder.name] = ({}, ["is a link, not a student's folder"])
+        elif STUDENT_ID.fullmatch(folder.name):
             students.append(folder)
         else:
             rows[folder.name] = ({}, ["folder name is not a valid student id (letters, digits, _ . @ -)"])
 
     def grade(folder):
         started = time.perf_counter()
-        result = grade_student(folder.name, folder, release_root, out, columns, timeout)
+        result = grade_student(folder.name, folder, release_root, out, columns, timeout, kernels, notebook_timeout)
         log(f"graded {folder.name} in {time.perf_counter() - started:.1f} s"
             + (f" ({'; '.join(result[1])})" if result[1] else ""))
         return folder.name, result
@@ -223,7 +487,7 @@ def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print)
         for student, result in pool.map(grade, students):
             rows[student] = result
     rows = dict(sorted(rows.items()))
-    write_sheet(out / "grades.csv", rows, columns)
+    write_sheet(out / "grades.csv", rows, columns, sandboxed=kernels is not None)
     log(f"wrote {out / 'grades.csv'} ({len(rows)} students)")
     return rows
 
@@ -233,11 +497,22 @@ def main(argv=None):
     parser.add_argument("submissions", type=Path, help="folder with one folder of notebooks per student")
     parser.add_argument("out", type=Path, help="folder for grades.csv, feedback/ and autograded/")
     parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
+    parser.add_argument("--notebook-timeout", type=int, default=900,
+                        help="seconds all the cells of one notebook may run (default 900)")
     parser.add_argument("--jobs", type=int, default=1, help="students graded at once (default 1)")
+    parser.add_argument("--memory", type=float, default=sandbox.Limits.memory / 2**30,
+                        help="GiB of memory each process of a student's kernel may use (default %(default)g)")
+    parser.add_argument("--processes", type=int, default=sandbox.Limits.processes,
+                        help="processes and threads a student's kernel may run (default %(default)s)")
     parser.add_argument("--assignments", nargs="+", metavar="ID",
                         help="grade only these notebooks, e.g. 03_rnn_model (default: all)")
+    parser.add_argument("--unsandboxed", action="store_true",
+                        help="grade even where no sandbox can be made (student code can then reach "
+                             "the hidden tests, the gradebook and the network); the sheet says so")
     args = parser.parse_args(argv)
-    grade_all(args.submissions, args.out, args.timeout, args.jobs, args.assignments)
+    limits = sandbox.Limits(memory=int(args.memory * 2**30), processes=args.processes)
+    grade_all(args.submissions, args.out, args.timeout, args.jobs, args.assignments, limits=limits,
+              notebook_timeout=args.notebook_timeout, unsandboxed=args.unsandboxed)
     return 0
 
 

@@ -5,8 +5,10 @@ import csv
 import html
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -162,9 +164,14 @@ def test_bad_submissions_are_named_and_the_batch_goes_on(graded):
     assert "cannot be read (NotJSONError" in rows["broken"]["problems"]
     assert "is missing" in rows["missing"]["problems"]
     assert "not a valid student id" in rows["bad name"]["problems"]
-    assert "could not be fully graded" in rows["crash"]["problems"] and "DeadKernelError" in rows["crash"]["problems"]
-    for student in ("broken", "missing", "bad name", "crash"):
+    for student in ("broken", "missing", "bad name"):
         assert float(rows[student]["total"]) == 0
+
+
+def test_a_kernel_that_dies_costs_only_the_exercise_it_was_running(graded):
+    _, rows = graded
+    assert scores(rows["crash"]) == {**FULL, "test_rnn_unroll": 0.0}
+    assert "test_rnn_unroll: KernelDiedError" in rows["crash"]["problems"]
 
 
 def test_feedback_never_shows_hidden_tests(graded):
@@ -178,6 +185,44 @@ def test_feedback_never_shows_hidden_tests(graded):
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
         leaked = hidden & {line.strip() for line in plain.splitlines()}
         assert not leaked, f"{page} shows hidden-test lines: {sorted(leaked)[:2]}"
+
+
+def test_a_notebook_has_a_time_budget(tmp_path):
+    """Cells share the notebook's budget: the one that exhausts it times out, the rest do not run."""
+    cells = ["import time\nx = 1", "time.sleep(30)", "print(x)"]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in cells])
+    executor = grade.GuardedExecute(timeout=20, notebook_timeout=4, kernel_name="python3")
+    started = time.monotonic()
+    executor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    assert time.monotonic() - started < 15
+    assert [event.split(" (")[0] for event in grade.kernel_events(notebook)] == [
+        "cell 2: CellTimeoutError", "cell 3: NotebookTimeoutError"]
+
+
+def test_scores_come_from_the_autograder_alone(graded):
+    """A manual_score in a student's gradebook (nbgrader would prefer it) does not count."""
+    out, _ = graded
+    gradebook = out / "work" / "untouched" / "gradebook.db"
+    with sqlite3.connect(gradebook) as db:
+        assert db.execute("UPDATE grade SET manual_score = 307").rowcount >= 3
+    cells = [(grade_id, points) for grade_id, points in FULL.items()]
+    assert grade.read_scores(gradebook, NOTEBOOK, "untouched", cells) == {(NOTEBOOK, g): 0.0 for g in FULL}
+    assert grade.read_scores(gradebook, NOTEBOOK, "nobody", cells) == {(NOTEBOOK, g): 0.0 for g in FULL}
+
+
+def test_no_sandbox_no_grading_unless_asked(tmp_path, monkeypatch):
+    """Where no sandbox can be made, grading stops; --unsandboxed grades and the sheet says so."""
+    monkeypatch.setattr(grade.sandbox, "unavailable", lambda: "bubblewrap (bwrap) is not installed")
+    monkeypatch.setattr(grade, "make_course_root", lambda root, assignments: root.mkdir(parents=True))
+    monkeypatch.setattr(grade, "grade_columns", lambda path, assignments: {NOTEBOOK: [("test_rnn_step", 3.0)]})
+    monkeypatch.setattr(grade, "grade_student", lambda *args: ({}, []))
+    (tmp_path / "submissions" / "ada").mkdir(parents=True)
+    with pytest.raises(SystemExit, match="cannot sandbox student code: bubblewrap"):
+        grade_all(tmp_path / "submissions", tmp_path / "out", assignments=[NOTEBOOK], log=lambda line: None)
+    grade_all(tmp_path / "submissions", tmp_path / "out", assignments=[NOTEBOOK], unsandboxed=True, log=lambda line: None)
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert rows["ada"]["sandbox"].startswith("NONE")
 
 
 def test_a_kernel_that_does_not_start_in_time_gets_one_more_try(tmp_path, monkeypatch):
@@ -196,7 +241,7 @@ def test_a_kernel_that_does_not_start_in_time_gets_one_more_try(tmp_path, monkey
     nbformat.write(read("course", NOTEBOOK), student / f"{NOTEBOOK}.ipynb")
     calls = []
 
-    def fake_nbgrader(args, root, timeout=None):
+    def fake_nbgrader(args, root, environment=None, timeout=None):
         calls.append(args[:2])
         log = ""
         if args[0] == "autograde" and len([c for c in calls if c[0] == "autograde"]) == 1 or fails_twice:
@@ -206,7 +251,7 @@ def test_a_kernel_that_does_not_start_in_time_gets_one_more_try(tmp_path, monkey
         elif args[0] == "autograde":
             made = root / "autograded" / "ada" / NOTEBOOK / f"{NOTEBOOK}.ipynb"
             made.parent.mkdir(parents=True)
-            made.write_text("{}")
+            nbformat.write(nbformat.v4.new_notebook(), made)
         return subprocess.CompletedProcess(args, 0, "", log)
 
     monkeypatch.setattr(grade, "run_nbgrader", fake_nbgrader)
