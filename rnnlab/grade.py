@@ -23,6 +23,7 @@ import argparse
 import concurrent.futures
 import copy
 import csv
+import os
 import re
 import shutil
 import sys
@@ -277,17 +278,21 @@ def find_submission(student_folder, assignment):
     return matches[0] if matches else None
 
 
-def readable(path, student_folder):
-    """None when ``path`` is a notebook nbformat can read and validate, else the reason.
+def readable(path, student_folder, grade_ids):
+    """None when ``path`` is a notebook nbformat can read and validate, holding at least one of the
+    test cells ``grade_ids``; else the reason.
 
     A link is refused: it could point at a file of the instructor's (a solution, a hidden test).
     """
     if path.is_symlink() or not path.resolve().is_relative_to(student_folder.resolve()):
         return "is a link, not a file of the submission"
     try:
-        nbformat.validate(nbformat.read(path, as_version=4))
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
     except Exception as error:  # any unreadable file is reported, never raised
         return f"cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]})"
+    if not {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells} & set(grade_ids):
+        return "has none of the exercises' test cells (is it the right notebook?)"
     return None
 
 
@@ -309,7 +314,8 @@ def grade_student(student, student_folder, release_root, out, columns, timeout, 
     problems, to_grade = [], []
     for assignment in columns:
         path = find_submission(student_folder, assignment)
-        reason = "is missing" if path is None else readable(path, student_folder)
+        grade_ids = [grade_id for grade_id, _ in columns[assignment]]
+        reason = "is missing" if path is None else readable(path, student_folder, grade_ids)
         if reason:
             problems.append(f"{assignment}.ipynb {reason}")
             continue
@@ -455,6 +461,9 @@ def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print,
                          "to grade without a sandbox (only for submissions you trust).")
     if why_not:
         log(f"WARNING: grading without a sandbox ({why_not})")
+    elif not (os.geteuid() == 0 and sandbox.control_groups_work()):
+        log("note: memory is capped per process of a kernel, not for all of them together "
+            "(that needs root and control groups)")
     known = written_assignments()
     unknown = sorted(set(assignments or []) - set(known))
     if unknown:

@@ -10,8 +10,8 @@ command puts the kernel in a bubblewrap sandbox (https://github.com/containers/b
   its connection file (the kernel's sockets: Unix sockets, since it has no network at all);
 - it has its own process tree: when the kernel ends, every process it started ends with it;
 - limits per process: address space (memory), file size, no core files; per sandbox: processes,
-  and, as root where the kernel offers cgroups (v1's memory controller or v2), memory of all its
-  processes together (a control group of its own);
+  and, as root where the kernel offers cgroups (v1 or v2), memory of all its processes together and
+  an equal share of the processors (control groups of its own);
 - as root, the kernel runs as an unprivileged user id of its own (unique while it runs).
 
 Install bubblewrap with the system's packages (Debian/Ubuntu: ``apt-get install bubblewrap``;
@@ -50,30 +50,54 @@ class Limits:
 
 
 def control_groups():
-    """``[(folder, limit file)]``: where this process may make memory-capped control groups (as root)."""
+    """``[(folder, memory limit file or None)]``: where this process would make its control groups.
+
+    cgroup v2 has one hierarchy (memory, and CPU shared fairly between groups); v1 has one per
+    controller: memory (the cap) and cpu (each sandbox gets an equal share, however many
+    processes it runs).
+    """
     places = []
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
-        if controllers == "memory":
-            places.append((Path("/sys/fs/cgroup/memory") / path.lstrip("/"), "memory.limit_in_bytes"))
-        elif controllers == "" and Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        if controllers == "" and Path("/sys/fs/cgroup/cgroup.controllers").exists():
             places.append((Path("/sys/fs/cgroup") / path.lstrip("/"), "memory.max"))
-    return places
+        elif controllers == "memory":
+            places.append((Path("/sys/fs/cgroup/memory") / path.lstrip("/"), "memory.limit_in_bytes"))
+        elif "cpu" in controllers.split(","):
+            places.append((Path("/sys/fs/cgroup") / controllers / path.lstrip("/"), None))
+    return [(folder, limit) for folder, limit in places if folder.is_dir()]
+
+
+def control_groups_work():
+    """True when this process can make memory-capped control groups (then each sandbox gets one)."""
+    for folder, limit_file in control_groups():
+        probe = folder / f"rnnlab-probe-{os.getpid()}"
+        try:
+            probe.mkdir()
+        except OSError:
+            continue
+        capped = (probe / limit_file).exists() if limit_file else False
+        _remove(probe)
+        if capped:
+            return True
+    return False
 
 
 def join_control_group(memory):
-    """Put this process, and all it will start, in a control group of its own whose processes may
-    use ``memory`` bytes together; returns the group's folder, or None where none can be made."""
+    """Put this process, and all it will start, in control groups of its own whose processes may
+    use ``memory`` bytes together (and a fair share of the processors); returns the groups made."""
+    joined = []
     for folder, limit_file in control_groups():
         group = folder / f"rnnlab-{os.getpid()}"
         try:
             group.mkdir()
-            (group / limit_file).write_text(str(memory))
+            if limit_file:
+                (group / limit_file).write_text(str(memory))
             (group / "cgroup.procs").write_text(str(os.getpid()))
-            return group
+            joined.append(group)
         except OSError:
             _remove(group)
-    return None
+    return joined
 
 
 def _remove(group):

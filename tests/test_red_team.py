@@ -143,12 +143,12 @@ bomb()
     fork_memory = """
 import os, time, numpy as np
 children = []
-for _ in range(10):
+for _ in range(8):
     pid = os.fork()
     if pid == 0:
         try:
             block = np.ones(1 << 26)  # 512 MiB, written
-            time.sleep(3)
+            time.sleep(1)
         finally:
             os._exit(0)
     children.append(pid)
@@ -357,12 +357,12 @@ def test_a_kernel_that_ignores_interrupts_is_restarted_and_the_rest_graded(batch
 def test_memory_is_capped(batch):
     found = re.search(r"MemoryError after (\d+) MiB", autograded(batch, "memory"))
     assert found and int(found.group(1)) <= 2048
-    # ten processes of 512 MiB each against 2 GiB for them all: most are stopped (where the grader
+    # eight processes of 512 MiB each against 2 GiB for them all: some are stopped (where the grader
     # can make control groups; elsewhere the cap is per process)
     killed = re.search(r"children killed: (\d+)", autograded(batch, "fork_memory"))
     assert killed
-    if os.geteuid() == 0 and sandbox.control_groups():
-        assert int(killed.group(1)) >= 5
+    if os.geteuid() == 0 and sandbox.control_groups_work():
+        assert int(killed.group(1)) >= 3
 
 
 def test_an_output_flood_is_cut_and_the_feedback_stays_small(batch):
@@ -394,6 +394,7 @@ def test_swapped_grade_ids_earn_no_more_than_the_answers(batch):
 def test_bad_notebooks_and_names_are_reported(batch):
     rows = batch["rows"]
     assert "cannot be read" in rows["empty_file"]["problems"]
+    assert "none of the exercises' test cells" in rows["no_cells"]["problems"]
     assert "is missing" in rows["renamed"]["problems"]
     assert "is a link" in rows["link"]["problems"] and "is a link" in rows["linked_folder"]["problems"]
     for name in ("-rf", "a b", "élève"):

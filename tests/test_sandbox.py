@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -108,3 +109,30 @@ print("started")
     assert result.stdout.strip() == "started"
     time.sleep(3)
     assert not late.exists()
+
+
+BUSY_FOR_3_S = "import time\nend = time.time() + 3\nwhile time.time() < end:\n    pass\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not sandbox.control_groups_work(), reason="control groups need root")
+def test_a_busy_sandbox_does_not_starve_another(tmp_path):
+    """Eight busy processes in one sandbox, one in another: each sandbox gets an equal share of the
+    processors (its own control group), not each process (measured 1.9 s of 3 s, against 0.6 s)."""
+    def start(code):
+        folder = tempfile.mkdtemp(dir=tmp_path)
+        command = sandbox.bwrap_command([sys.executable, "-c", code], folder, sandbox.Limits(),
+                                        sandbox.UID_BASE + 7)
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: sandbox.join_control_group(1 << 30))
+
+    hog = start("import os, time\nfor _ in range(7):\n    if os.fork() == 0:\n        break\n" + BUSY_FOR_3_S * 3)
+    try:
+        time.sleep(1)
+        probe = start(BUSY_FOR_3_S + "print(time.process_time())")
+        assert float(probe.communicate(timeout=60)[0]) > 1.0
+    finally:
+        hog.kill()
+        hog.wait()
+    time.sleep(0.5)
+    sandbox.remove_finished_groups()
+    assert not [group for folder, _ in sandbox.control_groups() for group in folder.glob("rnnlab-*")]
