@@ -30,7 +30,8 @@ NOTHING = dict.fromkeys(FULL, 0.0)
 MARKER = "redteam-detached"
 PWNED = REPO / "autograder" / "redteam-pwned.txt"
 
-pytestmark = pytest.mark.skipif(sandbox.unavailable() is not None, reason=f"no sandbox: {sandbox.unavailable()}")
+NO_SANDBOX = sandbox.unavailable()
+pytestmark = pytest.mark.skipif(NO_SANDBOX is not None, reason=f"no sandbox: {NO_SANDBOX}")
 
 
 def student_cell(notebook, code, at=0):

@@ -11,7 +11,8 @@ import pytest
 from conftest import REPO
 from rnnlab import sandbox
 
-pytestmark = pytest.mark.skipif(sandbox.unavailable() is not None, reason=f"no sandbox: {sandbox.unavailable()}")
+NO_SANDBOX = sandbox.unavailable()
+pytestmark = pytest.mark.skipif(NO_SANDBOX is not None, reason=f"no sandbox: {NO_SANDBOX}")
 
 
 @pytest.fixture
