@@ -92,20 +92,22 @@ def run_nbgrader(args, root, environment=None, timeout=None):
 def make_course_root(root, assignments):
     """Make ``root`` an nbgrader course (config, source, gradebook) with ``assignments`` released.
 
-    Returns the path of the release folder: ``release/<id>/<id>.ipynb``.
+    Its ``source/`` holds what runs in a student's kernel: the notebooks without their hidden tests,
+    which the grader runs itself (``rnnlab.judge``) from ``autograder/source``. Returns the path of
+    the release folder: ``release/<id>/<id>.ipynb``.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(AUTOGRADER / "nbgrader_config.py", root / "nbgrader_config.py")
-    if not (root / "source").exists():
-        (root / "source").symlink_to(AUTOGRADER / "source", target_is_directory=True)
-    # One nbgrader process releases the whole course ("*" matches every source folder); a part of
-    # it is released one notebook at a time.
-    targets = ["*"] if set(assignments) == set(written_assignments()) else assignments
-    for target in targets:
-        result = run_nbgrader(["generate_assignment", target, "--force"], root)
-        if result.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment {target} failed:\n{result.stderr}")
+    for assignment in assignments:  # the kernel's part of each notebook: no hidden tests (the grader runs them)
+        source = nbformat.read(AUTOGRADER / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        target = root / "source" / assignment / f"{assignment}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(ClearHiddenTests().preprocess(source, {})[0], target)
+    # One nbgrader process releases them all ("*" matches every folder of source/).
+    result = run_nbgrader(["generate_assignment", "*", "--force"], root)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stderr}")
     return root / "release"
 
 

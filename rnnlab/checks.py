@@ -6,13 +6,14 @@ wrong value matches a known mistake, which mistake it is.  No exercise solution
 lives here: the tests pass the expected values in.
 """
 
+import contextlib
 import numbers
 
 import numpy as np
 
 __all__ = ["CheckFailed", "CountingGenerator", "check_returns", "check_array", "check_distribution",
            "check_value", "check_indices", "check_draws", "check_cache", "check_keras_model", "check_new_gradients", "check_number", "check_letter",
-           "check_letters", "check_all_passed"]
+           "check_letters", "check_all_passed", "replacing", "repeat"]
 
 
 class CheckFailed(AssertionError):
@@ -172,12 +173,14 @@ def check_cache(what, cache, names, expected, meanings=None):
                         mistakes={f"{other} in its place": wrong for other, wrong in arrays.items() if other != name})
 
 
-def check_keras_model(what, model, *, input_shape, output_shape, recurrent=(), parameters=None, hint=""):
+def check_keras_model(what, model, *, input_shape, output_shape, recurrent=(), parameters=None, hint="", keras=None):
     """Check a Keras model with one input and one output, built with the functional API: the shapes of
     one input and of one output example (``input_shape``, ``output_shape``, without the batch
     dimension), its recurrent layers as a list of ``(class name, units)`` in order, and its number of
-    ``parameters`` (``hint`` says how that number is made)."""
-    import keras  # only the notebooks that use Keras pay for importing it
+    ``parameters`` (``hint`` says how that number is made). ``keras`` is the module the model was
+    made with (by default, this process's)."""
+    if keras is None:
+        import keras  # only the notebooks that use Keras pay for importing it
 
     if not isinstance(model, keras.Model):
         _fail(what, f"should return a keras.Model, got {type(model).__name__}.")
@@ -218,6 +221,41 @@ def check_new_gradients(what, result, gradients, before):
             _fail(what, f"result[{name!r}] is the input's array (or a view of it), so changing one would "
                   "change the other.", "return new arrays (value * 1.0 or value.copy() when nothing needs "
                   "to change).")
+
+
+MISSING = object()  # what swap_globals gives for a name that was not bound
+
+
+def swap_globals(names):
+    """Bind ``names`` (a dict) in the notebook's namespace (``MISSING`` unbinds a name); returns what
+    they were bound to before, to swap back."""
+    from IPython import get_ipython
+
+    namespace = get_ipython().user_ns
+    before = {name: namespace.get(name, MISSING) for name in names}
+    for name, value in names.items():
+        if value is MISSING:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = value
+    return before
+
+
+@contextlib.contextmanager
+def replacing(**names):
+    """Bind ``names`` in the notebook's namespace for the ``with`` block (stand-ins for functions that a
+    function under test calls by name), then bind back what was there."""
+    before = swap_globals(names)
+    try:
+        yield
+    finally:
+        swap_globals(before)
+
+
+def repeat(function, times, *args, **kwargs):
+    """``[function(*args, **kwargs) for _ in range(times)]``: many calls of a function under test
+    (when the tests are judged by the grader, they run in the kernel at once)."""
+    return [function(*args, **kwargs) for _ in range(times)]
 
 
 class CountingGenerator:

@@ -1,34 +1,40 @@
 """Autograde a folder of submissions: a grade sheet and feedback for every student.
 
     rnnlab-grade SUBMISSIONS OUT [--timeout SECONDS] [--notebook-timeout SECONDS] [--jobs N]
-                 [--memory GIB] [--processes N] [--assignments ID ...] [--unsandboxed]
+                 [--memory GIB] [--processes N] [--assignments ID ...] [--seed N] [--unsandboxed]
 
 ``SUBMISSIONS`` holds one folder per student (the folder name is the student id) with that
 student's notebooks, named as in ``course/`` (e.g. ``03_rnn_model.ipynb``, at any depth).
 ``OUT`` receives ``grades.csv`` (a row per student; a column per notebook and per graded
-exercise; a ``problems`` column), ``feedback/<student>/<notebook>.html`` (hidden tests removed)
-and ``autograded/<student>/<notebook>.ipynb`` (for the instructor; it holds hidden tests).
+exercise; ``problems``, ``flagged``, ``sandbox`` and ``seed`` columns),
+``feedback/<student>/<notebook>.html`` (nothing hidden in it) and
+``autograded/<student>/<notebook>.ipynb`` (for the instructor: all the student's outputs).
 
 Each student is graded in a course folder of their own, with a copy of the gradebook, in a
 separate nbgrader process, and every kernel that runs student code runs in a sandbox
 (``rnnlab.sandbox``): it cannot read the hidden tests, the solutions or the gradebook, write
 anything but its scratch folder, use the network, or outlive its notebook, and its memory,
-processes, time and output are limited. A kernel that dies or hangs costs the exercise it was
-running; the kernel is restarted and the rest of the notebook graded. A notebook that is missing or
-cannot be read scores zero and is named in ``problems``; the batch goes on. Where no sandbox can
-be made, grading stops unless ``--unsandboxed`` is given, and the sheet says it ran unsandboxed.
+processes, time and output are limited. The tests are judged in the grader's process, not in
+the kernel (``rnnlab.judge``): the kernel only runs the student's functions on the grader's inputs
+and hands back their results. A kernel that dies or hangs costs the exercise it was running; the
+kernel is restarted and the rest of the notebook graded. A notebook that is missing or cannot be
+read scores zero and is named in ``problems``; the batch goes on. Where no sandbox can be made,
+grading stops unless ``--unsandboxed`` is given, and the sheet says it ran unsandboxed.
 """
 
 import argparse
+import asyncio
 import concurrent.futures
 import copy
 import csv
 import os
 import re
+import secrets
 import shutil
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -41,7 +47,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, Execute
 from traitlets import Integer
 
-from . import sandbox
+from . import remote, sandbox
+from .judge import Judge, KernelLost, StudentError
 from .build import AUTOGRADER, make_course_root, run_nbgrader, written_assignments
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]*")
@@ -53,6 +60,11 @@ KERNEL_NOT_STARTED = ("Kernel didn't respond", "Kernel died before replying to k
 SECRET_MARKERS = ("HIDDEN TESTS", "SOLUTION")
 REDACTED = "[a line of the hidden tests or of the solution was removed here]"
 TIMED_OUT = "this cell ran out of time; the kernel was restarted for the cells after it"
+DIED = ("the kernel stopped while this cell ran (a crash, os._exit, a signal or the memory limit); it was "
+        "restarted for the cells after it")
+# The ename of a test cell whose tests passed in the student's kernel but not when judged by the grader.
+UNCONFIRMED = "UnconfirmedPass"
+MAX_REPLY = 64 << 20  # characters of one answer of the kernel to the judge
 
 
 def secret_lines(source):
@@ -120,11 +132,16 @@ class GuardedExecute(Execute):
     - A cell keeps at most ``max_output_bytes`` of output: the head, then a notice and the tail;
       error outputs are always kept (a test cell's error is what scores it zero). Messages larger
       than ``max_message_bytes`` are refused by the socket.
+    - A test cell of a notebook of the course is judged outside the kernel (``rnnlab.judge``): after
+      the kernel has run its visible tests, the grader runs the visible and hidden tests itself,
+      calling the student's functions in the kernel, and the cell's outputs become the grader's
+      verdict. Tests that passed in the kernel but fail here are marked ``UnconfirmedPass``.
     """
 
     notebook_timeout = Integer(900, help="seconds all the cells of one notebook may run").tag(config=True)
     max_output_bytes = Integer(64_000, help="bytes of output kept per cell").tag(config=True)
     max_message_bytes = Integer(256 << 20, help="largest message accepted from the kernel").tag(config=True)
+    grading_seed = Integer(0, help="mixed into the seeds of the hidden tests' random inputs").tag(config=True)
     tail_bytes = 2_000
 
     def preprocess(self, nb, resources=None, km=None):
@@ -137,6 +154,7 @@ class GuardedExecute(Execute):
     async def _execute_guarded(self):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._kept, self._cut, self._tail = {}, {}, {}
+        self._judge, self._comm = self._make_judge(), None
         async with self.async_setup_kernel():
             info = await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
             self.nb.metadata["language_info"] = info["content"]["language_info"]
@@ -154,13 +172,13 @@ class GuardedExecute(Execute):
                     running = time.monotonic() < self._deadline and await self._restart(index, lost)
         self.set_widgets_metadata()
 
-    async def _run(self, cell, index):
-        """Run one cell; False when the kernel died or hung in it (the cell then has an error saying so)."""
+    async def _run(self, cell, index, judged=True):
+        """Run one cell (and judge it, when it is a test cell and ``judged``); False when the kernel
+        died or hung in it (the cell then has an error saying so)."""
         try:
             await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
         except DeadKernelError:
-            mark(cell, "KernelDiedError", "the kernel stopped while this cell ran (a crash, os._exit, a signal "
-                                          "or the memory limit); it was restarted for the cells after it")
+            mark(cell, "KernelDiedError", DIED)
             return False
         except CellTimeoutError:
             mark(cell, "CellTimeoutError", TIMED_OUT)
@@ -170,10 +188,117 @@ class GuardedExecute(Execute):
         timed_out = [o for o in cell.outputs if o.output_type == "error" and o.ename == "CellTimeoutError"]
         for output in timed_out:  # nbclient interrupted the kernel; it is restarted all the same
             output.evalue, output.traceback = TIMED_OUT, [f"CellTimeoutError: {TIMED_OUT}"]
-        return not timed_out
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if timed_out or not judged or self._judge is None or grade_id not in self._judge.source.tests:
+            return not timed_out
+        return await self._judge_cell(cell, grade_id)
+
+    def _make_judge(self):
+        """The judge of this notebook's tests, from the course's source notebook (None when the
+        notebook is not one of the course's: its tests then run in the kernel only)."""
+        grading = self.resources.get("nbgrader", {})
+        source = AUTOGRADER / "source" / str(grading.get("assignment")) / f"{grading.get('notebook')}.ipynb"
+        if not grading.get("assignment") or not source.is_file():
+            return None
+        loop = asyncio.get_event_loop()
+
+        def ask(text, callback):
+            return asyncio.run_coroutine_threadsafe(self._ask(text, callback), loop).result()
+
+        return Judge(nbformat.read(source, as_version=4), ask, self.grading_seed)
+
+    async def _judge_cell(self, cell, grade_id):
+        """Judge the test cell ``grade_id`` (its kernel run done) and put the verdict in its outputs;
+        False when the kernel was lost meanwhile."""
+        kernel_passed = not any(output.output_type == "error" for output in cell.outputs)
+        self._judge_deadline = time.monotonic() + self._get_timeout(cell)
+        verdict = await asyncio.to_thread(self._judge.run, grade_id)
+        cell.outputs = []
+        if verdict.output:
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=verdict.output))
+        if verdict.error:
+            ename, evalue = verdict.error
+            if kernel_passed and not verdict.visible_passed and verdict.kernel_lost is None:
+                ename, evalue = UNCONFIRMED, ("the tests passed in your kernel, but not when the grader checked the "
+                                              f"results of your functions\n{ename}: {evalue}")
+            mark(cell, ename, evalue)
+        elif verdict.score is not None:
+            cell.outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
+                                             data={"text/plain": repr(verdict.score)}))
+        return verdict.kernel_lost is None
+
+    async def _ask(self, text, callback):
+        """Send one request of the judge to ``rnnlab.remote.serve`` in the kernel; returns the reply
+        and what the kernel printed meanwhile. Calls the kernel makes back (``input()`` with
+        ``remote.CALLBACK_PROMPT``) are answered by ``callback``; a request that cannot call back
+        (``callback`` None) goes as a comm message, which the kernel handles in half the time of
+        an execute request (no cell is run)."""
+        if callback is None:
+            if self._comm is None:
+                await self._open_comm()
+            message = self.kc.session.msg("comm_msg", {"comm_id": self._comm, "data": {"request": text}})
+            self.kc.shell_channel.send(message)
+            reply, printed = await self._answer(message["header"]["msg_id"], None, replies=False)
+        else:
+            code = f"__import__('rnnlab.remote', fromlist=['serve']).serve({text!r})"
+            msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=True, stop_on_error=False)
+            reply, printed = await self._answer(msg_id, callback)
+        if not isinstance(reply, str):
+            raise StudentError("the kernel gave no answer to the grader")
+        if len(reply) > MAX_REPLY:
+            raise StudentError(f"the answer of the kernel is larger than {MAX_REPLY >> 20} MB")
+        return reply, printed
+
+    async def _open_comm(self):
+        """Open the comm of ``rnnlab.remote.listen`` in the kernel (once per kernel)."""
+        code = "__import__('rnnlab.remote', fromlist=['listen']).listen()"
+        await self._answer(self.kc.execute(code, silent=True, store_history=False), None)
+        comm = uuid.uuid4().hex
+        message = self.kc.session.msg("comm_open", {"comm_id": comm, "target_name": remote.COMM_TARGET, "data": {}})
+        self.kc.shell_channel.send(message)
+        await self._answer(message["header"]["msg_id"], None, replies=False)
+        self._comm = comm
+
+    async def _answer(self, msg_id, callback, replies=True):
+        """Wait until the kernel is done with the request ``msg_id`` (and has sent its
+        ``execute_reply`` when ``replies``); returns the reply it displayed (or None) and what it printed."""
+        channels = {channel.socket: channel for channel in (self.kc.iopub_channel, self.kc.stdin_channel,
+                                                             self.kc.shell_channel)}
+        poller = zmq.asyncio.Poller()
+        for socket in channels:
+            poller.register(socket, zmq.POLLIN)
+        reply, printed, replied, idle = None, [], not replies, False
+        while not (replied and idle):
+            left = self._judge_deadline - time.monotonic()
+            if left <= 0:
+                await ensure_async(self.km.interrupt_kernel())
+                raise KernelLost("CellTimeoutError", TIMED_OUT)
+            ready = dict(await poller.poll(int(min(left, 1.0) * 1000) + 1))
+            if not ready and not await ensure_async(self.km.is_alive()):
+                raise KernelLost("KernelDiedError", DIED)
+            for socket in ready:
+                message = await channels[socket].get_msg(timeout=0)
+                if message["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = message["msg_type"], message["content"]
+                if kind == "input_request":
+                    prompt = content.get("prompt", "")
+                    answer = callback(prompt[len(remote.CALLBACK_PROMPT):]) if callback and prompt.startswith(
+                        remote.CALLBACK_PROMPT) and len(prompt) <= MAX_REPLY else ""
+                    self.kc.input(answer)
+                elif kind == "display_data" and remote.MIME in content.get("data", {}):
+                    reply = content["data"][remote.MIME]
+                elif kind == "stream" and content.get("name") == "stdout" and sum(map(len, printed)) < 64_000:
+                    printed.append(content.get("text", ""))
+                elif kind == "status" and content.get("execution_state") == "idle":
+                    idle = True
+                elif kind == "execute_reply":
+                    replied = True
+        return reply, "".join(printed)
 
     async def _restart(self, index, lost):
         """A fresh kernel that has run the cells before ``index`` (except those in ``lost``)."""
+        self._comm = None
         try:
             await self._async_cleanup_kernel()
             self.km = self.create_kernel_manager()
@@ -190,7 +315,7 @@ class GuardedExecute(Execute):
                 continue
             if time.monotonic() > self._deadline:
                 return False
-            replayed = await self._run(copy.deepcopy(cell), earlier)
+            replayed = await self._run(copy.deepcopy(cell), earlier, judged=False)
             self.nb.cells[earlier] = cell  # the replay's outputs are not kept
             if not replayed:
                 return False
@@ -238,7 +363,7 @@ class GuardedExecute(Execute):
         self._kept.pop(index, None)
 
 
-KERNEL_EVENTS = ("KernelDiedError", "CellTimeoutError", "NotebookTimeoutError", "KernelLostError")
+KERNEL_EVENTS = ("KernelDiedError", "CellTimeoutError", "NotebookTimeoutError", "KernelLostError", UNCONFIRMED)
 
 
 def kernel_events(notebook):
@@ -248,7 +373,8 @@ def kernel_events(notebook):
         for output in cell.get("outputs", []):
             if output.output_type == "error" and output.ename in KERNEL_EVENTS:
                 where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
-                events.append(f"{where}: {output.ename}" + (f" ({output.evalue})" if output.evalue else ""))
+                reason = output.evalue.split("\n")[0]
+                events.append(f"{where}: {output.ename}" + (f" ({reason})" if reason else ""))
                 break
     return events
 
@@ -297,11 +423,12 @@ def readable(path, student_folder, grade_ids):
 
 
 def grade_student(student, student_folder, release_root, out, columns, timeout, kernels=None,
-                  notebook_timeout=900):
+                  notebook_timeout=900, seed=0):
     """Grade one student's notebooks in their own course folder; returns ``(scores, problems)``.
 
     ``scores`` maps ``(assignment, grade_id)`` to points. ``kernels`` is the folder of the sandboxed
-    kernel spec (``sandbox.write_kernel_spec``); None runs kernels unsandboxed.
+    kernel spec (``sandbox.write_kernel_spec``); None runs kernels unsandboxed. ``seed`` is the
+    grading seed of the hidden tests' random inputs (``rnnlab.judge``).
     """
     work = out / "work" / student
     if work.exists():
@@ -330,7 +457,8 @@ def grade_student(student, student_folder, release_root, out, columns, timeout, 
     sockets = runtime / "k"
     sockets.mkdir(mode=0o1777)
     sockets.chmod(0o1777)
-    execution = [f"--Execute.timeout={timeout}", f"--GuardedExecute.notebook_timeout={notebook_timeout}"]
+    execution = [f"--Execute.timeout={timeout}", f"--GuardedExecute.notebook_timeout={notebook_timeout}",
+                 f"--GuardedExecute.grading_seed={seed}"]
     environment = {"TMPDIR": str(sockets)}
     if kernels:
         execution += [f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
@@ -415,14 +543,16 @@ def failure_reason(log, assignment):
     return (errors or ["unknown error"])[-1].strip()[:200]
 
 
-def write_sheet(path, rows, columns, sandboxed=True):
+def write_sheet(path, rows, columns, sandboxed=True, seed=0):
     """The grade sheet: student, total, then per notebook its total and each exercise's points, the
-    problems met, and whether the student's code ran in a sandbox."""
+    problems met, ``flagged`` (tests that passed in the student's kernel but not when the grader
+    judged them: look at that submission), whether the student's code ran in a sandbox, and the
+    grading seed (grading again with ``--seed`` gives the same hidden inputs)."""
     header = ["student", "total"]
     for assignment, cells in columns.items():
         header += [assignment] + [f"{assignment}:{grade_id}" for grade_id, _ in cells]
-    header += ["problems", "sandbox"]
-    maximum = {"student": "(max)", "problems": "", "sandbox": ""}
+    header += ["problems", "flagged", "sandbox", "seed"]
+    maximum = {"student": "(max)", "problems": "", "flagged": "", "sandbox": "", "seed": ""}
     for assignment, cells in columns.items():
         maximum[assignment] = sum(points for _, points in cells)
         maximum.update({f"{assignment}:{grade_id}": points for grade_id, points in cells})
@@ -432,7 +562,8 @@ def write_sheet(path, rows, columns, sandboxed=True):
         writer.writeheader()
         writer.writerow(maximum)
         for student, (scores, problems) in rows.items():
-            row = {"student": student, "problems": "; ".join(problems),
+            row = {"student": student, "problems": "; ".join(problems), "seed": seed,
+                   "flagged": "yes" if any(UNCONFIRMED in problem for problem in problems) else "",
                    "sandbox": "bubblewrap" if sandboxed else "NONE (graded with --unsandboxed)"}
             for assignment, cells in columns.items():
                 row[assignment] = sum(scores.get((assignment, grade_id), 0.0) for grade_id, _ in cells)
@@ -443,12 +574,12 @@ def write_sheet(path, rows, columns, sandboxed=True):
 
 
 def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print, limits=sandbox.Limits(),
-              notebook_timeout=900, unsandboxed=False):
+              notebook_timeout=900, unsandboxed=False, seed=None):
     """Grade every student folder in ``submissions`` into ``out``; returns ``{student: (scores, problems)}``.
 
     ``assignments`` limits grading to those notebook ids (default: every notebook of the course).
     ``limits`` bound each student's kernel; ``unsandboxed`` grades without a sandbox when none can
-    be made (the sheet says so).
+    be made (the sheet says so). ``seed`` is the grading seed (default: chosen now, at random).
     """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
@@ -459,6 +590,8 @@ def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print,
     if why_not and not unsandboxed:
         raise SystemExit(f"cannot sandbox student code: {why_not}.\nInstall bubblewrap, or pass --unsandboxed "
                          "to grade without a sandbox (only for submissions you trust).")
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    log(f"grading seed {seed} (grade again with --seed {seed} for the same hidden inputs)")
     if why_not:
         log(f"WARNING: grading without a sandbox ({why_not})")
     elif not (os.geteuid() == 0 and sandbox.control_groups_work()):
@@ -487,7 +620,8 @@ def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print,
 
     def grade(folder):
         started = time.perf_counter()
-        result = grade_student(folder.name, folder, release_root, out, columns, timeout, kernels, notebook_timeout)
+        result = grade_student(folder.name, folder, release_root, out, columns, timeout, kernels, notebook_timeout,
+                               seed)
         log(f"graded {folder.name} in {time.perf_counter() - started:.1f} s"
             + (f" ({'; '.join(result[1])})" if result[1] else ""))
         return folder.name, result
@@ -496,7 +630,7 @@ def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print,
         for student, result in pool.map(grade, students):
             rows[student] = result
     rows = dict(sorted(rows.items()))
-    write_sheet(out / "grades.csv", rows, columns, sandboxed=kernels is not None)
+    write_sheet(out / "grades.csv", rows, columns, sandboxed=kernels is not None, seed=seed)
     log(f"wrote {out / 'grades.csv'} ({len(rows)} students)")
     return rows
 
@@ -515,13 +649,15 @@ def main(argv=None):
                         help="processes and threads a student's kernel may run (default %(default)s)")
     parser.add_argument("--assignments", nargs="+", metavar="ID",
                         help="grade only these notebooks, e.g. 03_rnn_model (default: all)")
+    parser.add_argument("--seed", type=int, help="grading seed of the hidden tests' random inputs "
+                                                 "(default: chosen at random; the sheet records it)")
     parser.add_argument("--unsandboxed", action="store_true",
                         help="grade even where no sandbox can be made (student code can then reach "
                              "the hidden tests, the gradebook and the network); the sheet says so")
     args = parser.parse_args(argv)
     limits = sandbox.Limits(memory=int(args.memory * 2**30), processes=args.processes)
     grade_all(args.submissions, args.out, args.timeout, args.jobs, args.assignments, limits=limits,
-              notebook_timeout=args.notebook_timeout, unsandboxed=args.unsandboxed)
+              notebook_timeout=args.notebook_timeout, unsandboxed=args.unsandboxed, seed=args.seed)
     return 0
 
 

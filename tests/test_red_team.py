@@ -130,6 +130,29 @@ for name in dir(rnnlab.checks):
         setattr(rnnlab.checks, name, passes)
         globals()[name] = passes
 """
+    on_first_call = """
+_wrong_rnn_step = rnn_step
+def rnn_step(xt, a_prev, parameters):
+    import rnnlab.checks
+    for name in dir(rnnlab.checks):  # the helpers of the kernel, and the notebook's names for them
+        if name.startswith("check_") and name != "check_returns":
+            setattr(rnnlab.checks, name, lambda *args, **kwargs: None)
+            get_ipython().user_ns[name] = lambda *args, **kwargs: None
+    return _wrong_rnn_step(xt, a_prev, parameters)
+"""
+    numpy_patch = """
+import numpy as np
+for name in ("allclose", "isclose", "all", "any", "array_equal", "isfinite"):
+    setattr(np, name, lambda *args, _name=name, **kwargs: _name != "any")
+"""
+    lookup = patch + """
+import gc
+_wrong_rnn_step = rnn_step
+def rnn_step(xt, a_prev, parameters):
+    # the hidden tests' reference, wherever the kernel holds it
+    found = [f for f in gc.get_objects() if callable(f) and getattr(f, "__name__", "") == "_rnn_step_variants"]
+    return found[0](xt, a_prev, parameters)[0] if found else _wrong_rnn_step(xt, a_prev, parameters)
+"""
     memory = """
 import numpy as np
 def bomb():
@@ -191,6 +214,8 @@ for host, port in [("127.0.0.1", 22), ("10.0.0.1", 80), ("1.1.1.1", 443), ("pypi
             cell.pop("execution_count", None)
             cell.metadata["nbgrader"]["locked"] = False
 
+    after_rnn_step = 1 + next(index for index, cell in enumerate(wrong.cells)
+                              if cell.metadata.get("nbgrader", {}).get("grade_id") == "rnn_step")
     swapped = copy.deepcopy(wrong)
     tests = {c.metadata["nbgrader"]["grade_id"]: c for c in swapped.cells if "nbgrader" in c.metadata}
     tests["test_rnn_step"].metadata["nbgrader"]["grade_id"] = "test_rnn_unroll"
@@ -204,6 +229,9 @@ for host, port in [("127.0.0.1", 22), ("10.0.0.1", 80), ("1.1.1.1", 443), ("pypi
         "detached": (student_cell(untouched, detached), NOTHING),
         "hook": (student_cell(student_cell(solved, hook), "print('\\n'.join(seen))", at=-1), FULL),
         "patch": (student_cell(wrong, patch), WRONG),
+        "on_first_call": (student_cell(wrong, on_first_call, at=after_rnn_step), WRONG),
+        "numpy_patch": (student_cell(wrong, numpy_patch), WRONG),
+        "lookup": (student_cell(wrong, lookup, at=after_rnn_step), WRONG),
         "endless": (edited(solved, "rnn_unroll", "    n_a, m = a0.shape", endless), NO_UNROLL),
         "memory": (student_cell(solved, memory), FULL),
         "fork_memory": (student_cell(solved, fork_memory), FULL),
@@ -312,7 +340,8 @@ def test_every_attack_gets_what_a_fair_grader_gives(batch):
 
 def test_classmates_get_exactly_what_they_get_alone(batch):
     for name in ("correct", "wrong"):
-        assert batch["rows"][name] == batch["alone"][name], name
+        # the same row, whatever the grading seed (each batch chose its own)
+        assert {**batch["rows"][name], "seed": ""} == {**batch["alone"][name], "seed": ""}, name
 
 
 def test_nothing_hidden_is_read_from_disk(batch):
@@ -335,18 +364,26 @@ def test_no_process_outlives_its_student_and_the_sheet_stays_as_written(batch):
     assert "late" not in (batch["out"] / "feedback" / "correct" / f"{NOTEBOOK}.html").read_text()[-100:]
 
 
-def test_a_hook_that_prints_the_cells_being_run_shows_no_hidden_test(batch):
+def test_a_hook_that_prints_the_cells_being_run_sees_no_hidden_test(batch):
+    printed = autograded(batch, "hook")  # the instructor's copy: nothing removed
+    assert 'check_all_passed("rnn_step")' in printed, "the hook printed the visible tests it saw run"
     hidden = source_lines("HIDDEN TESTS")
-    assert hidden & {line.strip() for line in autograded(batch, "hook").splitlines()}, "the hook did print them"
-    shown = {line.strip() for line in feedback(batch, "hook").splitlines()}
-    assert not hidden & shown
+    assert not hidden & {line.strip() for line in printed.splitlines()}, "hidden tests never enter the kernel"
+    assert not hidden & {line.strip() for line in feedback(batch, "hook").splitlines()}
+    # the solution's lines, which the hook printed too, are removed from the feedback
     assert "a line of the hidden tests or of the solution was removed here" in feedback(batch, "hook")
 
 
-@pytest.mark.xfail(strict=True, reason="checks run in the student's kernel until they move out of it (issue 15)")
-def test_patched_checking_helpers_do_not_turn_a_wrong_answer_right(batch):
-    # today the wrong answer gets full marks this way
-    assert scores(batch["rows"]["patch"]) == WRONG
+@pytest.mark.parametrize("student", ["patch", "on_first_call", "numpy_patch", "lookup"])
+def test_what_student_code_does_to_the_kernel_cannot_turn_a_wrong_answer_right(batch, student):
+    # the helpers patched in a cell or by the student's function, numpy patched, the hidden reference
+    # looked for (it is not in the kernel): the grader judges the results itself, so the wrong answer
+    # scores what it scores plain
+    assert scores(batch["rows"][student]) == WRONG == scores(batch["rows"]["wrong"])
+    # each passed the visible tests in its own kernel: the sheet flags the student
+    assert "test_rnn_step: UnconfirmedPass" in batch["rows"][student]["problems"]
+    assert batch["rows"][student]["flagged"] == "yes"
+    assert batch["rows"]["wrong"]["flagged"] == batch["rows"]["correct"]["flagged"] == ""
 
 
 def test_a_kernel_that_ignores_interrupts_is_restarted_and_the_rest_graded(batch):
