@@ -9,8 +9,9 @@ cells define, and the values that other cells of the notebook compute) come from
   the changes it made to its arguments (``rnnlab.remote``);
 - an object of the kernel (a Keras model, a layer) is a proxy too: its attributes, methods,
   ``len``, ``isinstance`` and ``np.asarray`` are asked of the kernel;
-- an object of the grader given to a student's function (a stand-in ``step``, a random generator)
-  stays here: the kernel calls it back.
+- an object of the grader given to a student's function (a stand-in ``step``, a
+  ``CountingGenerator``) stays here: the kernel calls it back; a numpy random generator travels as
+  its state and comes back advanced.
 
 So the checking helpers, the hidden references and the expected values never enter the kernel,
 and whatever the student's code does to the kernel (patching the helpers or numpy, looking for
@@ -18,7 +19,8 @@ the references) cannot change a verdict. Imports and functions of the notebook's
 taken from the source notebook (the instructor's), never from the submission.
 
 The hidden tests draw their random inputs from seeds mixed with the grading seed, chosen when
-grading starts: ``np.random.default_rng(7)`` in a hidden test is another generator in every run.
+grading starts: ``np.random.default_rng(7)`` in a hidden test gives other numbers under another
+grading seed.
 """
 
 import ast

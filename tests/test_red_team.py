@@ -203,6 +203,11 @@ for host, port in [("127.0.0.1", 22), ("10.0.0.1", 80), ("1.1.1.1", 443), ("pypi
     endless = ("    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass\n"
                "    n_a, m = a0.shape")
     segfault = "    import ctypes\n    ctypes.string_at(0)\n    n_a, m = a0.shape"
+    # the same, only on the inputs of a hidden test: the kernel dies or hangs while the grader judges
+    on_hidden = "    if x.shape == (4, 5, 7):  # the first hidden case\n{}\n    n_a, m = a0.shape"
+    segfault_when_judged = on_hidden.format("        import ctypes\n        ctypes.string_at(0)")
+    endless_when_judged = on_hidden.format("        import signal\n        signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                           "        while True:\n            pass")
 
     def points(cell):
         cell.metadata["nbgrader"]["points"] = 100
@@ -239,6 +244,8 @@ for host, port in [("127.0.0.1", 22), ("10.0.0.1", 80), ("1.1.1.1", 443), ("pypi
         "forks": (student_cell(solved, forks, at=-1), FULL),
         "signal": (student_cell(solved, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"), FULL),
         "segfault": (edited(solved, "rnn_unroll", "    n_a, m = a0.shape", segfault), NO_UNROLL),
+        "segfault_when_judged": (edited(solved, "rnn_unroll", "    n_a, m = a0.shape", segfault_when_judged), NO_UNROLL),
+        "endless_when_judged": (edited(solved, "rnn_unroll", "    n_a, m = a0.shape", endless_when_judged), NO_UNROLL),
         "network": (student_cell(solved, network), FULL),
         "points": (with_test_metadata(wrong, points), WRONG),
         "markdown": (with_test_metadata(wrong, markdown), WRONG),
@@ -416,6 +423,16 @@ def test_processes_are_capped(batch):
 def test_a_dead_kernel_costs_only_the_cell_it_was_running(batch):
     assert "cell 1: KernelDiedError" in batch["rows"]["signal"]["problems"]
     assert "test_rnn_unroll: KernelDiedError" in batch["rows"]["segfault"]["problems"]
+
+
+def test_a_kernel_lost_while_the_grader_judges_costs_only_that_exercise(batch):
+    # the visible tests pass in the kernel; the kernel dies, or hangs, on a hidden test's inputs
+    assert batch["rows"]["segfault_when_judged"]["problems"] == (
+        f"{NOTEBOOK}.ipynb: test_rnn_unroll: KernelDiedError (the kernel stopped while this cell ran (a crash, "
+        "os._exit, a signal or the memory limit); it was restarted for the cells after it)")
+    assert batch["rows"]["endless_when_judged"]["problems"] == (
+        f"{NOTEBOOK}.ipynb: test_rnn_unroll: CellTimeoutError (this cell ran out of time; the kernel was "
+        "restarted for the cells after it)")
 
 
 def test_no_network(batch):
