@@ -319,15 +319,15 @@ class Judge:
     def _resolve(self, code):
         """Bind the names ``code`` reads: imports and definitions of the instructor's cells here,
         the student's names (and values the notebook computed) from the kernel."""
-        wanted, seen, from_kernel = list(free_names(code)), set(), []
+        wanted, seen, from_kernel, overrides = list(free_names(code)), set(), [], self._overrides()
         while wanted:
             name = wanted.pop()
             if name in seen:
                 continue
             seen.add(name)
             if name in self.from_kernel or name not in self.namespace:
-                if name in self._overrides():
-                    self.namespace[name] = self._overrides()[name]
+                if name in overrides:
+                    self.namespace[name] = overrides[name]
                 elif name in self.source.imports:
                     exec(self.source.imports[name], self.namespace)
                 elif name in self.source.definitions:
