@@ -13,9 +13,10 @@ a student's function is called *in the kernel*, on inputs the grader chose, and 
 - a numpy random generator travels as its state, and its new state comes back (no call back per draw).
 
 Nothing here trusts a tree it receives: it builds only the types above, checks every array's
-dtype and size, and never unpickles. The kernel gets requests from ``serve`` (run by the grader
-with an execute request) and calls the grader back with ``input()`` (stdin), for the grader's
-objects given as arguments (a stand-in ``step`` function, a random generator).
+dtype and size, and never unpickles. The kernel gets requests through ``serve`` (run by the
+grader with an execute request, or by a comm message once ``listen`` has run) and calls the
+grader back with ``input()`` (stdin, execute requests only), for the grader's objects given as
+arguments (a stand-in ``step`` function, a ``CountingGenerator``).
 """
 
 import base64
