@@ -4,6 +4,7 @@
 #   make test     run the whole test suite (installs Debian's chromium for the browser test and
 #                 bubblewrap, the sandbox that grading runs student code in)
 #   make build    regenerate course/ and solutions/ from autograder/source/
+#   make site     build the static reading site of solutions/ into _site/ (works offline)
 #   make grade SUBMISSIONS=folder OUT=folder   autograde a folder of student folders (installs bubblewrap)
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab instructor test build grade chromium sandbox
+.PHONY: lab instructor test build site grade chromium sandbox
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -23,7 +24,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,site]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-site
+
+$(VENV)/.installed-site: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[site]'
 	touch $@ $(VENV)/.installed
 
 lab: $(VENV)/.installed
@@ -43,6 +48,9 @@ test: $(VENV)/.installed-test chromium sandbox
 
 build: $(VENV)/.installed
 	$(BIN)/rnnlab-build
+
+site: $(VENV)/.installed-site
+	$(BIN)/rnnlab-site
 
 grade: $(VENV)/.installed sandbox
 	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || { echo "usage: make grade SUBMISSIONS=folder OUT=folder"; exit 2; }

@@ -132,7 +132,8 @@ def execute(notebook, folder, timeout=600):
 
 
 def start_page(kind, available):
-    """The Markdown start page of ``course/`` (``kind="course"``) or ``solutions/`` listing every notebook."""
+    """The Markdown start page of ``course/`` (``kind="course"``), ``solutions/`` or the static ``site``,
+    listing every notebook."""
     syllabus = load_syllabus()
     intro = {
         "course": "This folder holds the notebooks you work in. Each one explains an idea, lets you "
@@ -142,6 +143,10 @@ def start_page(kind, available):
         "solutions": "This folder holds the worked notebooks, executed, with every plot and widget "
                      "picture in place: read them without running anything, or run them to play with "
                      "the widgets. The exercises of `course/` are solved here.",
+        "site": "This is the reading edition of the course: the worked notebooks, executed, with every "
+                "plot, widget picture and sound in place. Each page explains an idea, shows it moving in "
+                "a widget and solves the exercises that the course asks you to write. To play with the "
+                "widgets and write the exercises yourself, run the course in JupyterLab (below).",
     }[kind]
     lines = [f"# {syllabus['title']}", "", intro, ""]
     for part in syllabus["part"]:

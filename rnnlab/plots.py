@@ -96,7 +96,57 @@ class FigureWidget:
         color = "#b00020" if error else "#555555"
         self.status.value = f'<span style="color:{color}">{html.escape(message)}</span>' if message else ""
 
+    def picture_caption(self):
+        """HTML shown under the static picture: the status line (subclasses add their captions)."""
+        return self.status.value
+
     def _repr_mimebundle_(self, **kwargs):
+        # The live view, and for readers without a kernel (a rendered notebook, the static site)
+        # the figure as a PNG and as HTML with its caption and the settings it was drawn with.
         bundle = self.view._repr_mimebundle_(**kwargs)
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        picture = base64.b64encode(self.image.value).decode("ascii")
+        bundle["image/png"] = picture
+        bundle["text/html"] = picture_html(picture, self.picture_caption(), control_settings(self.view),
+                                           type(self).__name__)
         return bundle
+
+
+def control_settings(widget):
+    """``[(description, value)]`` of the controls inside ``widget`` (a box of boxes), in order."""
+    if isinstance(widget, widgets.Box):
+        return [setting for child in widget.children for setting in control_settings(child)]
+    shown = (isinstance(widget, widgets.ValueWidget) and not isinstance(widget, (widgets.Play, widgets.HTML))
+             and getattr(widget, "readout", True))  # a slider without a readout does not show its value
+    if shown and getattr(widget, "description", ""):
+        if isinstance(widget, widgets.widget_selection._Selection):  # the option's label, as shown
+            return [(widget.description, Shown(widget.label))]
+        return [(widget.description, widget.value)]
+    return []
+
+
+def picture_html(picture, caption, settings, name):
+    """The static picture of a widget: the PNG ``picture`` (base64), the ``caption`` (HTML) and a
+    line saying which ``settings`` it shows and that running the notebook makes it move."""
+    shown = ", ".join(f"{html.escape(str(label))} = {html.escape(_setting(value))}" for label, value in settings)
+    note = (f"A still picture of the interactive widget <code>{html.escape(name)}</code>"
+            + (f", shown with {shown}" if shown else "")
+            + ". Run the notebook to change the settings and watch it move.")
+    return (f'<div class="rnnlab-widget-picture"><img src="data:image/png;base64,{picture}" '
+            f'alt="{html.escape(name)}" style="max-width:100%">'
+            f"<div>{caption}</div>"
+            f'<div style="color:#555555; font-size:0.9em; margin-top:4px">{note}</div></div>')
+
+
+class Shown(str):
+    """A control's value given as the text the control shows (not quoted in a caption)."""
+
+
+def _setting(value):
+    """A control's value as the reader would type it."""
+    if isinstance(value, Shown):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -1,5 +1,6 @@
 """The backpropagation-through-time stepper: its stages, its reaction to the controls, and its trace."""
 
+import base64
 import copy
 import importlib.util
 import json
@@ -74,10 +75,18 @@ def test_buttons_step_through_the_stages(stepper):
     assert stepper.image.value[:4] == b"\x89PNG" and stepper.last_redraw_ms > 0
 
 
-def test_static_picture_has_the_image_and_the_caption(stepper):
+def test_static_picture_shows_the_backward_pass_half_done_and_the_stepper_stays_at_its_start(stepper):
+    start = stepper.image.value
     bundle = stepper._repr_mimebundle_()
     assert bundle["image/png"] and bundle["image/png"] in bundle["text/html"]
-    assert "a<sup>⟨0⟩</sup>" in bundle["text/html"]
+    assert base64.b64decode(bundle["image/png"]) != start
+    # the stage slider has no readout: the caption names the stage, the settings line does not
+    assert "dz<sup>⟨2⟩</sup>" in bundle["text/html"] and "stage = " not in bundle["text/html"]
+    assert stepper.stage.value == 0 and stepper.image.value == start
+    stepper.stage.value = 3  # a reader who moved the stepper gets the stage they chose
+    bundle = stepper._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == stepper.image.value
+    assert "a<sup>⟨3⟩</sup>" in bundle["text/html"]
 
 
 def test_caption_html_writes_the_course_notation():

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from rnnlab.build import load_syllabus
 from rnnlab.lab import lab_command, lab_environment
@@ -43,13 +43,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = "solutions/03_rnn_model.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags Chromium tries to reach Google's services, and this
-# machine's closed network refuses those connections.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
 
 SERVER_START_TIMEOUT = 90  # s, JupyterLab answering /api/status
 KERNEL_START_TIMEOUT = 60  # s, the notebook's kernel idle
@@ -190,21 +183,6 @@ def lab(tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium from Debian's package, shared by the tests of this module."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: the browser test needs Debian's Chromium. Install it with "
-                    "`apt-get update && apt-get install -y chromium` (Playwright's own browser downloads "
-                    "are not used).", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def _drive(browser, lab, tmp_path, drive):
     """Run ``drive(page)`` on a fresh page; on failure print a screenshot path, the console errors and
     the server's log. Afterwards close the page and shut the kernels down."""
@@ -236,9 +214,11 @@ def _open_and_run_all(page, lab, notebook_path, saved_picture_cell=None):
     before the kernel runs anything.
     """
     notebook = _open(page, lab, notebook_path)
-    if saved_picture_cell:  # a reader without a kernel sees the figure saved with the notebook
-        saved = saved_picture_cell(notebook).locator('.jp-OutputArea-output[data-mime-type="image/png"] img')
-        expect(saved.first, "the saved static picture of the widget is not shown before running").to_be_visible()
+    if saved_picture_cell:  # a reader without a kernel sees the figure saved with the notebook, and its caption
+        saved = saved_picture_cell(notebook).locator('.jp-OutputArea-output[data-mime-type="text/html"]')
+        expect(saved.locator("img").first, "the saved static picture of the widget is not shown before running"
+               ).to_be_visible()
+        expect(saved.first, "the saved picture has no caption").to_contain_text("A still picture of the interactive")
 
     # Edit > Clear Outputs of All Cells, then Run > Run All Cells: every widget on the page is then live.
     _menu(page, "Edit", "editmenu:clear-all")

@@ -15,7 +15,8 @@ def names(requirements):
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"]
+    wanted = project["dependencies"] + extras["test"] + extras["site"]
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_section = next(entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict))
     listed = [requirement for requirement in pip_section if not requirement.startswith("-e")]

@@ -30,3 +30,23 @@ def test_progress_counts_other_units():
         progress.close()
     assert progress.bar.description == "LSTM" and "3 / 3 epochs" in progress.text.value
     assert "3 epochs in" in captured.stdout
+
+
+class RecordingHandle:
+    """Stands in for the display handle of the bar: keeps what ``update`` was given."""
+
+    def update(self, bundle, raw=False):
+        self.bundle, self.raw = bundle, raw
+
+
+def test_closing_leaves_the_finished_bar_for_readers_without_a_kernel():
+    with capture_output():
+        progress = TrainingProgress(200, label="dropout 0.3", unit="epochs")
+        progress.handle = RecordingHandle()
+        for epoch in range(200):
+            progress.step(epoch, 2.0 - epoch / 200)
+        progress.close()
+    bundle = progress.handle.bundle
+    assert progress.handle.raw and "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith("dropout 0.3: 200 / 200 epochs, loss 1.005, ")
+    assert '<progress value="200" max="200">' in bundle["text/html"] and "200 / 200 epochs" in bundle["text/html"]

@@ -1,6 +1,5 @@
 """The backpropagation-through-time stepper of the lecture "Backpropagation through time"."""
 
-import base64
 import html
 import json
 import re
@@ -364,9 +363,21 @@ class BPTTStepper(FigureWidget):
         self.next.disabled = k == len(self.stages) - 1
         self.redraw(started)
 
+    def picture_caption(self):
+        return self.caption.value + super().picture_caption()
+
     def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        # Without a kernel (a rendered notebook, a static site), show the picture and its caption.
-        bundle["text/html"] = (f'<img src="data:image/png;base64,{bundle["image/png"]}" style="max-width:100%">'
-                               + self.caption.value)
-        return bundle
+        # A stepper still at its first stage would leave a reader without a kernel an empty graph:
+        # the static picture shows the backward pass half done instead, then the stepper goes back.
+        if self.stage.value != 0:
+            return super()._repr_mimebundle_(**kwargs)
+        self.stage.value = self.picture_stage()
+        try:
+            return super()._repr_mimebundle_(**kwargs)
+        finally:
+            self.stage.value = 0
+
+    def picture_stage(self):
+        """The stage of the backward pass at ``t = 2`` (the last step's, for one step)."""
+        return next(k for k, stage in enumerate(self.stages)
+                    if stage["title"] == f"Backward pass, step t = {min(2, self.T)}")

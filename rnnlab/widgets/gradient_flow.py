@@ -277,10 +277,7 @@ class GradientFlowLab(FigureWidget):
         self._say_messages()
         self.redraw(started)
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        # Without a kernel (a rendered notebook, a static site), show the picture and the numbers.
-        bundle["text/html"] = (f'<img src="data:image/png;base64,{bundle["image/png"]}" style="max-width:100%">'
-                               f'<div style="display:flex; justify-content:space-between">'
-                               f"<div>{self.norms_caption.value}</div><div>{self.clip_caption.value}</div></div>")
-        return bundle
+    def picture_caption(self):
+        return (f'<div style="display:flex; justify-content:space-between">'
+                f"<div>{self.norms_caption.value}</div><div>{self.clip_caption.value}</div></div>"
+                + super().picture_caption())

@@ -12,7 +12,6 @@ student's ``softmax_with_temperature(z, temperature)``, the widget computes the 
 stored logits with it; without it, or when it fails, it shows the stored probabilities.
 """
 
-import base64
 import html
 import json
 import time
@@ -278,8 +277,5 @@ class SamplingExplorer(FigureWidget):
         return (f'<div style="font-size:13px">{header}<pre style="margin:4px 0 0 0; font-size:13px; '
                 f'line-height:1.35">' + "\n".join(rows) + "</pre></div>")
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        picture = base64.b64encode(self.image.value).decode("ascii")
-        bundle["text/html"] = f'<img src="data:image/png;base64,{picture}"/>' + self.samples.value
-        return bundle
+    def picture_caption(self):
+        return self.samples.value + super().picture_caption()
