@@ -96,7 +96,7 @@ class Requests:
     """Every request of a page: outside ones are blocked and kept, as are failures."""
 
     def __init__(self, page, site):
-        self.site, self.outside, self.failed = site, [], []
+        self.site, self.outside, self.failed, self.served = site, [], [], 0
         page.route("**/*", self.route)
         page.on("requestfailed", lambda request: self.failed.append(f"{request.url[:100]} ({request.failure})"))
         page.on("response", lambda response: response.status >= 400 and self.failed.append(
@@ -105,6 +105,7 @@ class Requests:
     def route(self, route):
         url = route.request.url
         if url.startswith(self.site) or url.startswith("data:"):
+            self.served += 1
             route.continue_()
         else:
             self.outside.append(url)
@@ -120,7 +121,7 @@ def test_every_page_reads_offline_in_course_order(browser, site):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        visited, problems = [], []
+        visited, problems, totals = [], [], {"math": 0, "widget_pictures": 0, "images": 0, "audios": 0}
         href = "index.html"
         while href:  # the start page, then each page's "next" link
             page.goto(site + href, wait_until="load")
@@ -129,12 +130,18 @@ def test_every_page_reads_offline_in_course_order(browser, site):
             name = href.removesuffix(".html")
             visited.append(name)
             problems += check_page(name, report, prose)
+            for key in totals:
+                totals[key] += report[key] if key != "audios" else len(report[key])
             href = report["next"]
         page.goto(site + "search.html?q=hidden+state", wait_until="load")
         page.locator("#search-results li").first.wait_for()  # search works from the local index
     finally:
         context.close()
 
+    print(f"read {len(visited)} pages and the search page offline: {requests.served} requests served by the "
+          f"site, {len(requests.outside)} outside (blocked), {len(requests.failed)} failed; "
+          f"{totals['math']} equations typeset, {totals['images']} images "
+          f"({totals['widget_pictures']} widget pictures), {totals['audios']} audio players loaded")
     assert visited == ["index", *order], "the next-page links do not walk the course in order"
     assert not problems, "\n".join(problems)
     assert not requests.outside, f"pages asked for things outside the site: {sorted(set(requests.outside))}"
