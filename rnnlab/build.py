@@ -14,6 +14,7 @@ write when it opens it, so opening and closing an untouched notebook leaves it u
 
 import argparse
 import copy
+import ctypes
 import os
 import shutil
 import signal
@@ -60,8 +61,18 @@ def written_assignments():
     return [i for i in ids if (AUTOGRADER / "source" / i / f"{i}.ipynb").exists()]
 
 
+def die_with_parent():
+    """In a child process: be killed when the process that started it dies (Linux; a no-op elsewhere).
+    A grading worker that is killed then leaves no nbgrader, and so no kernel, behind."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def run_nbgrader(args, root, environment=None, timeout=None):
-    """Run ``nbgrader ARGS`` in the course root ``root``, with ``environment`` added to this one's.
+    """Run ``nbgrader ARGS`` in the course root ``root``, with ``environment`` added to this one's
+    (several commands in one process when ``ARGS`` separates them with ``---``: rnnlab.nbgrader_steps).
 
     Returns the CompletedProcess, with the last 200 kB of its stdout and stderr. It runs in a
     process group of its own, which is killed when it ends or runs past ``timeout`` (then
@@ -70,9 +81,10 @@ def run_nbgrader(args, root, environment=None, timeout=None):
     # nbgrader runs `alembic` (installed beside it) by name: put this environment's bin/ first.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     env = {**os.environ, **course_environment(), "PATH": path, **(environment or {})}
-    command = [sys.executable, "-m", "nbgrader", *args]
+    command = [sys.executable, "-m", "rnnlab.nbgrader_steps", *args]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=err, start_new_session=True)
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=err, start_new_session=True,
+                                   preexec_fn=die_with_parent)
         try:
             process.wait(timeout=timeout)
         finally:

@@ -1,14 +1,23 @@
 """Autograde a folder of submissions: a grade sheet and feedback for every student.
 
     rnnlab-grade SUBMISSIONS OUT [--timeout SECONDS] [--notebook-timeout SECONDS] [--jobs N]
-                 [--memory GIB] [--processes N] [--assignments ID ...] [--seed N] [--unsandboxed]
+                 [--scheduler ADDRESS|local] [--memory GIB] [--processes N] [--assignments ID ...]
+                 [--seed N] [--unsandboxed] [--quiet]
 
 ``SUBMISSIONS`` holds one folder per student (the folder name is the student id) with that
-student's notebooks, named as in ``course/`` (e.g. ``03_rnn_model.ipynb``, at any depth).
+student's notebooks, named as in ``course/`` (e.g. ``03_rnn_model.ipynb``, at any depth). It may
+also be a zip file or a folder as a learning-management system exports submissions, with files
+named with the student's id (Canvas, Moodle, Blackboard or ``<student>_<notebook>.ipynb``:
+``rnnlab.intake``); the files that match no student or notebook are listed in ``OUT/unmatched.csv``.
 ``OUT`` receives ``grades.csv`` (a row per student; a column per notebook and per graded
-exercise; ``problems``, ``flagged``, ``sandbox`` and ``seed`` columns),
-``feedback/<student>/<notebook>.html`` (nothing hidden in it) and
-``autograded/<student>/<notebook>.ipynb`` (for the instructor: all the student's outputs).
+exercise; ``problems``, ``flagged``, ``sandbox``, ``seed`` and ``kept`` columns),
+``feedback/<student>/<notebook>.html`` (nothing hidden in it),
+``autograded/<student>/<notebook>.ipynb`` (for the instructor: all the student's outputs) and
+``grading.json`` (what was graded how: a second batch into OUT grades only what changed).
+
+Students are graded ``--jobs`` at a time (default: one per core) with a progress bar, or on a Dask
+cluster (``--scheduler``, ``rnnlab.runners``); grading one student is a self-contained job
+(``grade_job``: notebooks in; scores, feedback and autograded notebooks out).
 
 Each student is graded in a course folder of their own, with a copy of the gradebook, in a
 separate nbgrader process, and every kernel that runs student code runs in a sandbox
@@ -24,9 +33,12 @@ grading stops unless ``--unsandboxed`` is given, and the sheet says it ran unsan
 
 import argparse
 import asyncio
-import concurrent.futures
+import atexit
 import copy
 import csv
+import functools
+import hashlib
+import json
 import os
 import re
 import secrets
@@ -35,6 +47,8 @@ import sys
 import tempfile
 import time
 import uuid
+import zipfile
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -45,11 +59,15 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, Execute
+from tqdm import tqdm
 from traitlets import Integer
 
-from . import remote, sandbox
+from . import intake, remote, sandbox
 from .judge import Judge, KernelLost, StudentError
+from .nbgrader_steps import MARK
+from .runners import Progress, run_here, run_on_dask
 from .build import AUTOGRADER, make_course_root, run_nbgrader, written_assignments
+from .settings import REPO
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]*")
 # What nbclient says when a notebook's kernel did not start in time: the machine was busy, so the
@@ -65,6 +83,8 @@ DIED = ("the kernel stopped while this cell ran (a crash, os._exit, a signal or 
 # The ename of a test cell whose tests passed in the student's kernel but not when judged by the grader.
 UNCONFIRMED = "UnconfirmedPass"
 MAX_REPLY = 64 << 20  # characters of one answer of the kernel to the judge
+OUTPUTS = (("feedback", ".html"), ("autograded", ".ipynb"))  # what grading a notebook leaves in OUT
+RECORD = "grading.json"  # in OUT: what was graded how, so that a second batch grades only what changed
 
 
 def secret_lines(source):
@@ -466,14 +486,14 @@ def grade_student(student, student_folder, release_root, out, columns, timeout, 
         environment["JUPYTER_PATH"] = str(kernels)
 
     def autograde(target):
-        """Autograde ``target`` and write its feedback; returns nbgrader's log."""
+        """Autograde ``target`` and write its feedback, in one nbgrader process; returns the
+        autograding's log."""
         options = [target, "--student", student, "--force"]
         notebooks = len(to_grade) if target == "*" else 1
         try:
-            log = run_nbgrader(["autograde", *options, *execution], work, environment,
-                               timeout=(notebook_timeout + 300) * notebooks).stderr
-            run_nbgrader(["generate_feedback", *options], work, environment, timeout=600)
-            return log
+            log = run_nbgrader(["autograde", *options, *execution, "---", "generate_feedback", *options], work,
+                               environment, timeout=(notebook_timeout + 300) * notebooks + 600).stderr
+            return log.split(f"{MARK}generate_feedback")[0]
         except Exception as error:  # a hung or crashed grader must not stop the batch
             return f"{type(error).__name__}: {error}"
 
@@ -481,7 +501,7 @@ def grade_student(student, student_folder, release_root, out, columns, timeout, 
         return (work / "autograded" / student / assignment / f"{assignment}.ipynb").exists()
 
     # One nbgrader process autogrades all of the student's notebooks ("*" matches every submitted
-    # one) and one writes all their feedback: two process start-ups per student, not two per notebook.
+    # one) and then writes all their feedback: one process start-up per student, not two per notebook.
     try:
         detail = autograde(to_grade[0] if len(to_grade) == 1 else "*") if to_grade else ""
         reasons = {assignment: failure_reason(detail, assignment) for assignment in to_grade if not graded(assignment)}
@@ -543,16 +563,17 @@ def failure_reason(log, assignment):
     return (errors or ["unknown error"])[-1].strip()[:200]
 
 
-def write_sheet(path, rows, columns, sandboxed=True, seed=0):
+def write_sheet(path, rows, columns, sandboxed=True, seed=0, kept=None):
     """The grade sheet: student, total, then per notebook its total and each exercise's points, the
     problems met, ``flagged`` (tests that passed in the student's kernel but not when the grader
-    judged them: look at that submission), whether the student's code ran in a sandbox, and the
-    grading seed (grading again with ``--seed`` gives the same hidden inputs)."""
+    judged them: look at that submission), whether the student's code ran in a sandbox, the
+    grading seed (grading again with ``--seed`` gives the same hidden inputs), and the notebooks
+    whose grade was ``kept`` from the last batch (``{student: [notebook id]}``)."""
     header = ["student", "total"]
     for assignment, cells in columns.items():
         header += [assignment] + [f"{assignment}:{grade_id}" for grade_id, _ in cells]
-    header += ["problems", "flagged", "sandbox", "seed"]
-    maximum = {"student": "(max)", "problems": "", "flagged": "", "sandbox": "", "seed": ""}
+    header += ["problems", "flagged", "sandbox", "seed", "kept"]
+    maximum = {"student": "(max)", "problems": "", "flagged": "", "sandbox": "", "seed": "", "kept": ""}
     for assignment, cells in columns.items():
         maximum[assignment] = sum(points for _, points in cells)
         maximum.update({f"{assignment}:{grade_id}": points for grade_id, points in cells})
@@ -563,6 +584,7 @@ def write_sheet(path, rows, columns, sandboxed=True, seed=0):
         writer.writerow(maximum)
         for student, (scores, problems) in rows.items():
             row = {"student": student, "problems": "; ".join(problems), "seed": seed,
+                   "kept": " ".join((kept or {}).get(student, [])),
                    "flagged": "yes" if any(UNCONFIRMED in problem for problem in problems) else "",
                    "sandbox": "bubblewrap" if sandboxed else "NONE (graded with --unsandboxed)"}
             for assignment, cells in columns.items():
@@ -573,24 +595,177 @@ def write_sheet(path, rows, columns, sandboxed=True, seed=0):
             writer.writerow(row)
 
 
-def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print, limits=sandbox.Limits(),
-              notebook_timeout=900, unsandboxed=False, seed=None):
+def sort_export(export, out, notebooks, log=print):
+    """Sort an LMS export into ``out/work/_submissions/<student>/`` and list the files left out in
+    ``out/unmatched.csv``; returns the folder of student folders."""
+    folder = out / "work" / "_submissions"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    students, unmatched = intake.sort_export(export, folder, notebooks)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "unmatched.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "reason"])
+        writer.writerows(unmatched)
+    log(f"{export.name}: {sum(map(len, students.values()))} notebooks of {len(students)} students"
+        + (f"; {len(unmatched)} files left out, listed in {out / 'unmatched.csv'}" if unmatched else ""))
+    for path, reason in unmatched:
+        log(f"  left out: {path}: {reason}")
+    return folder
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a batch is graded, the same for every student wherever the student is graded."""
+    assignments: tuple
+    timeout: int = 60
+    notebook_timeout: int = 900
+    limits: sandbox.Limits = sandbox.Limits()
+    seed: int = 0
+    sandboxed: bool = True
+    fingerprint: str = ""  # course_fingerprint(assignments): a worker checks that its course is the same
+
+    def notebook_keys(self):
+        """``{assignment: digest}`` of everything a notebook's grade depends on but the submission:
+        its source (with the hidden tests), the grader's code and data, the seed and the limits.
+        A grade is kept for a later batch only under the same key."""
+        common = json.dumps([self.timeout, self.notebook_timeout, astuple(self.limits), self.seed, self.sandboxed,
+                             digest_of(sorted((REPO / "rnnlab").rglob("*.py")) + sorted(
+                                 path for path in (REPO / "assets").rglob("*") if path.is_file()))])
+        return {a: hashlib.sha256(common.encode() + digest_of([source_of(a)]).encode()).hexdigest()
+                for a in self.assignments}
+
+
+def source_of(assignment):
+    return AUTOGRADER / "source" / assignment / f"{assignment}.ipynb"
+
+
+def digest_of(paths):
+    """A digest of the files ``paths`` (inside the repository): their names and contents."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def course_fingerprint(assignments):
+    """A digest of the course as a worker grades it: the sources, the helper package and the data."""
+    return digest_of([source_of(a) for a in assignments] + sorted((REPO / "rnnlab").rglob("*.py"))
+                     + sorted(path for path in (REPO / "assets").rglob("*") if path.is_file()))
+
+
+def prepare_course(root, settings):
+    """The released course of ``settings.assignments`` in ``root``: ``(release root, folder of the
+    sandboxed kernel spec or None, {assignment: [(grade_id, points)]})``."""
+    release_root = root / "_release"
+    if release_root.exists():
+        shutil.rmtree(release_root)
+    make_course_root(release_root, list(settings.assignments))
+    kernels = sandbox.write_kernel_spec(root / "_kernels", settings.limits) if settings.sandboxed else None
+    return release_root, kernels, grade_columns(release_root / "gradebook.db", list(settings.assignments))
+
+
+@functools.cache
+def worker_course(settings):
+    """``prepare_course`` once per worker process, in a folder removed when the process ends."""
+    if settings.fingerprint != course_fingerprint(settings.assignments):
+        raise RuntimeError("this worker's course (autograder/, rnnlab/, assets/) differs from the grader's: "
+                           "give the workers the same version of the course")
+    root = Path(tempfile.mkdtemp(prefix="rnnlab-course-"))
+    atexit.register(shutil.rmtree, root, True)
+    return prepare_course(root, settings)
+
+
+def grade_job(student, notebooks, settings, course=None):
+    """Grade one student, anywhere: ``notebooks`` maps notebook ids to the submitted files' bytes.
+
+    Returns ``{"scores", "problems", "feedback": {id: bytes}, "autograded": {id: bytes}, "seconds"}``.
+    ``course`` is ``prepare_course``'s result; by default the worker makes its own, once.
+    """
+    started = time.perf_counter()
+    release_root, kernels, columns = course or worker_course(settings)
+    with tempfile.TemporaryDirectory(prefix="rnnlab-job-") as scratch:
+        folder, out = Path(scratch) / "in" / student, Path(scratch) / "out"
+        folder.mkdir(parents=True)
+        for assignment, data in notebooks.items():
+            (folder / f"{assignment}.ipynb").write_bytes(data)
+        scores, problems = grade_student(student, folder, release_root, out, {a: columns[a] for a in notebooks},
+                                         settings.timeout, kernels, settings.notebook_timeout, settings.seed)
+        made = {kind: {a: (out / kind / student / f"{a}{suffix}").read_bytes() for a in notebooks
+                       if (out / kind / student / f"{a}{suffix}").exists()}
+                for kind, suffix in OUTPUTS}
+    return {"scores": scores, "problems": problems, **made, "seconds": time.perf_counter() - started}
+
+
+def submitted_notebooks(folder, assignments):
+    """``({assignment: bytes}, problems)`` of a student's folder: the notebooks found (at any depth),
+    and a problem for each one missing or that is a link (it could point at an instructor's file)."""
+    notebooks, problems = {}, []
+    for assignment in assignments:
+        path = find_submission(folder, assignment)
+        if path is None:
+            problems.append(f"{assignment}.ipynb is missing")
+        elif path.is_symlink() or not path.resolve().is_relative_to(folder.resolve()):
+            problems.append(f"{assignment}.ipynb is a link, not a file of the submission")
+        else:
+            notebooks[assignment] = path.read_bytes()
+    return notebooks, problems
+
+
+def read_record(out):
+    """The record of the last batch graded into ``out`` (``grading.json``), or an empty one."""
+    try:
+        record = json.loads((out / RECORD).read_text())
+        return record if isinstance(record.get("students"), dict) else {"students": {}}
+    except (OSError, ValueError, AttributeError):
+        return {"students": {}}
+
+
+def write_record(out, record):
+    """Write the record atomically: an interrupted batch leaves the last complete one."""
+    partial = out / (RECORD + ".partial")
+    partial.write_text(json.dumps(record, indent=1, sort_keys=True))
+    partial.replace(out / RECORD)
+
+
+def busy_core_seconds():
+    """Seconds the machine's processors have been busy since it started, all cores added up (Linux's
+    /proc/stat; None elsewhere). Processes in sandboxes count too, which a process's own resource
+    usage would miss: a killed kernel's time is never handed back to its parent."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and waiting for input or output
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def grade_all(submissions, out, timeout=60, jobs=None, assignments=None, log=print, limits=sandbox.Limits(),
+              notebook_timeout=900, unsandboxed=False, seed=None, scheduler=None, progress=False):
     """Grade every student folder in ``submissions`` into ``out``; returns ``{student: (scores, problems)}``.
 
-    ``assignments`` limits grading to those notebook ids (default: every notebook of the course).
-    ``limits`` bound each student's kernel; ``unsandboxed`` grades without a sandbox when none can
-    be made (the sheet says so). ``seed`` is the grading seed (default: chosen now, at random).
+    ``submissions`` may also be an LMS export (``rnnlab.intake``). ``assignments`` limits grading to
+    those notebook ids (default: every notebook of the course). ``limits`` bound each student's
+    kernel; ``unsandboxed`` grades without a sandbox when none can be made (the sheet says so).
+    ``seed`` is the grading seed (default: the last batch's in ``out``, else chosen now at random).
+    ``jobs`` students are graded at once (default: one per core), here or, with ``scheduler`` (an
+    address or ``"local"``), on a Dask cluster (``rnnlab.runners``). A notebook graded into ``out``
+    before, unchanged since and graded the same way (seed, settings, course), keeps its grade: the
+    sheet's ``kept`` column names those notebooks. ``progress`` shows a progress bar on stderr.
     """
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
-    if not submissions.is_dir():
-        raise SystemExit(f"{submissions} is not a folder of student folders")
+    if not (submissions.is_dir() or zipfile.is_zipfile(submissions)):
+        raise SystemExit(f"{submissions} is neither a folder of student folders nor an export (a zip or a folder)")
     if out == submissions or out.is_relative_to(submissions):
         raise SystemExit("OUT must not be inside SUBMISSIONS")
     why_not = sandbox.unavailable()
     if why_not and not unsandboxed:
         raise SystemExit(f"cannot sandbox student code: {why_not}.\nInstall bubblewrap, or pass --unsandboxed "
                          "to grade without a sandbox (only for submissions you trust).")
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    record = read_record(out)
+    seed = int(seed) if seed is not None else record.get("seed", secrets.randbelow(2**31))
     log(f"grading seed {seed} (grade again with --seed {seed} for the same hidden inputs)")
     if why_not:
         log(f"WARNING: grading without a sandbox ({why_not})")
@@ -602,47 +777,110 @@ def grade_all(submissions, out, timeout=60, jobs=1, assignments=None, log=print,
     if unknown:
         raise SystemExit(f"unknown notebook id(s) {unknown}; the course has {known}")
     assignments = [a for a in known if a in assignments] if assignments else known
-    release_root = out / "work" / "_release"
-    if release_root.exists():
-        shutil.rmtree(release_root)
-    make_course_root(release_root, assignments)
-    columns = grade_columns(release_root / "gradebook.db", assignments)
-    kernels = None if why_not else sandbox.write_kernel_spec(out / "work" / "_kernels", limits)
+    if intake.is_export(submissions):
+        submissions = sort_export(submissions, out, known, log)
+    settings = Settings(tuple(assignments), timeout, notebook_timeout, limits, seed, not why_not,
+                        course_fingerprint(assignments))
+    jobs = jobs or os.cpu_count() or 1
+    # The release here gives the sheet's columns and, grading here, the students' course; Dask
+    # workers make their own.
+    here = prepare_course(out / "work", replace(settings, sandboxed=settings.sandboxed and not scheduler))
+    columns, course = here[2], None if scheduler else here
 
-    rows, students = {}, []
+    rows, kept, to_grade = {}, {}, []
+    keys, graded_before = settings.notebook_keys(), record["students"]
+    record = {"seed": seed, "students": {}}
     for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
         if folder.is_symlink():  # it could point at the instructor's files
             rows[folder.name] = ({}, ["is a link, not a student's folder"])
-        elif STUDENT_ID.fullmatch(folder.name):
-            students.append(folder)
-        else:
+            continue
+        if not STUDENT_ID.fullmatch(folder.name):
             rows[folder.name] = ({}, ["folder name is not a valid student id (letters, digits, _ . @ -)"])
+            continue
+        student = folder.name
+        notebooks, problems = submitted_notebooks(folder, assignments)
+        # grades of notebooks outside this batch's selection stay in the record for a later batch
+        record["students"][student] = {a: entry for a, entry in graded_before.get(student, {}).items()
+                                       if a not in assignments}
+        scores, kept[student] = {}, []
+        for assignment in list(notebooks):
+            before = graded_before.get(student, {}).get(assignment)
+            digest = hashlib.sha256(notebooks[assignment]).hexdigest()
+            if before and before.get("sha256") == digest and before.get("key") == keys[assignment] and all(
+                    (out / kind / student / f"{assignment}{suffix}").exists() for kind, suffix in OUTPUTS):
+                del notebooks[assignment]
+                kept[student].append(assignment)
+                record["students"][student][assignment] = before
+                scores.update({(assignment, grade_id): points for grade_id, points in before["scores"].items()})
+                problems += before["problems"]
+        rows[student] = (scores, problems)
+        if notebooks:
+            to_grade.append((student, notebooks, settings, course))
+    graded_now = sum(len(job[1]) for job in to_grade)
+    log(f"{len(rows)} students: {graded_now} notebooks to grade"
+        + (f", {sum(map(len, kept.values()))} kept from the last batch (unchanged)" if any(kept.values()) else "")
+        + (f", on the Dask cluster {scheduler}" if scheduler else f", {jobs} at a time"))
 
-    def grade(folder):
-        started = time.perf_counter()
-        result = grade_student(folder.name, folder, release_root, out, columns, timeout, kernels, notebook_timeout,
-                               seed)
-        log(f"graded {folder.name} in {time.perf_counter() - started:.1f} s"
-            + (f" ({'; '.join(result[1])})" if result[1] else ""))
-        return folder.name, result
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for student, result in pool.map(grade, students):
-            rows[student] = result
+    busy_before = busy_core_seconds()
+    bar = Progress(len(to_grade), shown=progress)
+    run = (lambda: run_on_dask(grade_job, to_grade, scheduler, jobs)) if scheduler else (
+        lambda: run_here(grade_job, to_grade, jobs))
+    failed = 0
+    for (student, notebooks, _, _), result in run():
+        scores, problems = rows[student]
+        if isinstance(result, Exception):
+            failed += 1
+            problems += [f"{a}.ipynb could not be graded ({type(result).__name__}: {str(result)[:160]})"
+                         for a in notebooks]
+            scores.update({(a, grade_id): 0.0 for a in notebooks for grade_id, _ in columns[a]})
+            log(f"could not grade {student}: {type(result).__name__}: {result}")
+        else:
+            scores.update(result["scores"])
+            problems += result["problems"]
+            for assignment in notebooks:
+                for kind, suffix in OUTPUTS:
+                    target = out / kind / student / f"{assignment}{suffix}"
+                    target.unlink(missing_ok=True)
+                    if assignment in result[kind]:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(result[kind][assignment])
+                record["students"][student][assignment] = {
+                    "sha256": hashlib.sha256(notebooks[assignment]).hexdigest(), "key": keys[assignment],
+                    "scores": {grade_id: scores.get((assignment, grade_id), 0.0) for grade_id, _ in columns[assignment]},
+                    "problems": [p for p in result["problems"] if p.startswith(f"{assignment}.ipynb")]}
+            write_record(out, record)
+            log(f"graded {student} in {result['seconds']:.1f} s" + (f" ({'; '.join(problems)})" if problems else ""))
+        rows[student] = (scores, problems)
+        bar.done(isinstance(result, Exception) or any("could not" in p for p in problems))
+    elapsed = bar.close()
     rows = dict(sorted(rows.items()))
-    write_sheet(out / "grades.csv", rows, columns, sandboxed=kernels is not None, seed=seed)
+    write_sheet(out / "grades.csv", rows, columns, sandboxed=not why_not, seed=seed, kept=kept)
+    write_record(out, record)
+    busy = busy_core_seconds() - busy_before if busy_before is not None else None
+    students = len(to_grade)
     log(f"wrote {out / 'grades.csv'} ({len(rows)} students)")
+    if students:
+        log(f"graded {students} students in {elapsed:.0f} s: {elapsed / students:.1f} s per student"
+            + (f", this machine's processors busy {busy / students:.1f} core-seconds per student"
+               if busy is not None and not scheduler else "")
+            + f"; {failed} failed, {sum(any(UNCONFIRMED in p for p in r[1]) for r in rows.values())} flagged")
     return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("submissions", type=Path, help="folder with one folder of notebooks per student")
+    parser.add_argument("submissions", type=Path, help="folder with one folder of notebooks per student, "
+                        "or a zip file or folder as a learning-management system exports them")
     parser.add_argument("out", type=Path, help="folder for grades.csv, feedback/ and autograded/")
     parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
     parser.add_argument("--notebook-timeout", type=int, default=900,
                         help="seconds all the cells of one notebook may run (default 900)")
-    parser.add_argument("--jobs", type=int, default=1, help="students graded at once (default 1)")
+    parser.add_argument("--jobs", type=int, help="students graded at once here, or workers of a local "
+                                                 "Dask cluster (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or "
+                             "on a local Dask cluster of --jobs workers with 'local'; the workers need the "
+                             "same course and environment, not the same disk")
     parser.add_argument("--memory", type=float, default=sandbox.Limits.memory / 2**30,
                         help="GiB of memory each process of a student's kernel may use (default %(default)g)")
     parser.add_argument("--processes", type=int, default=sandbox.Limits.processes,
@@ -650,14 +888,17 @@ def main(argv=None):
     parser.add_argument("--assignments", nargs="+", metavar="ID",
                         help="grade only these notebooks, e.g. 03_rnn_model (default: all)")
     parser.add_argument("--seed", type=int, help="grading seed of the hidden tests' random inputs "
-                                                 "(default: chosen at random; the sheet records it)")
+                                                 "(default: the last batch's in OUT, else chosen at random; "
+                                                 "the sheet records it)")
     parser.add_argument("--unsandboxed", action="store_true",
                         help="grade even where no sandbox can be made (student code can then reach "
                              "the hidden tests, the gradebook and the network); the sheet says so")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     limits = sandbox.Limits(memory=int(args.memory * 2**30), processes=args.processes)
     grade_all(args.submissions, args.out, args.timeout, args.jobs, args.assignments, limits=limits,
-              notebook_timeout=args.notebook_timeout, unsandboxed=args.unsandboxed, seed=args.seed)
+              notebook_timeout=args.notebook_timeout, unsandboxed=args.unsandboxed, seed=args.seed,
+              scheduler=args.scheduler, progress=not args.quiet, log=tqdm.write if not args.quiet else print)
     return 0
 
 

@@ -37,6 +37,9 @@ KERNEL_NAME = "rnnlab-sandbox"
 UID_BASE = 1_500_000_000  # as root, a kernel runs as UID_BASE + the pid of its launcher
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
              "nsswitch.conf", "fonts", "mime.types")
+# This environment's Python as the sandbox can reach it: a path like tests/../.venv/bin/python would
+# go through a folder that is not in the sandbox.
+PYTHON = os.path.normpath(os.path.abspath(sys.executable))
 PASSED_VARIABLES = ("NBGRADER_", "LANG", "LC_", "TZ", "OMP_", "OPENBLAS_", "MKL_", "PYTHONHASHSEED")
 
 
@@ -139,7 +142,7 @@ def kernel_environment(environ):
     """The kernel's variables: a few passed through from ``environ``, the rest fixed."""
     passed = {k: v for k, v in environ.items() if k.startswith(PASSED_VARIABLES)}
     return {**passed, **{k: v for k, v in course_environment().items() if k.startswith("TF_")},
-            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "PATH": f"{Path(PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
             "HOME": "/tmp", "TMPDIR": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",
             "PYTHONNOUSERSITE": "1"}
 
@@ -187,7 +190,7 @@ def kernel_argv(limits):
     The connection file must be in a folder of its own: the sandbox may write that folder.
     """
     options = [f"--{field.name.replace('_', '-')}={getattr(limits, field.name)}" for field in fields(Limits)]
-    return [sys.executable, "-m", "rnnlab.sandbox", *options, "{connection_file}"]
+    return [PYTHON, "-m", "rnnlab.sandbox", *options, "{connection_file}"]
 
 
 def write_kernel_spec(folder, limits):
@@ -212,7 +215,7 @@ def unavailable():
     with tempfile.TemporaryDirectory(prefix="rnnlab-") as folder:
         os.chmod(folder, 0o777)
         uid = UID_BASE if os.geteuid() == 0 else None
-        probe = [sys.executable, "-c", "import rnnlab, numpy, ipykernel"]
+        probe = [PYTHON, "-c", "import rnnlab, numpy, ipykernel"]
         try:
             result = subprocess.run(bwrap_command(probe, folder, Limits(), uid), capture_output=True,
                                     text=True, timeout=120)
@@ -245,7 +248,7 @@ def main(argv=None):
     for fd in (0, 1, 2):
         os.dup2(log, fd)
     connection_file = os.path.abspath(args.connection_file)
-    command = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *kernel_options]
+    command = [PYTHON, "-m", "ipykernel_launcher", "-f", connection_file, *kernel_options]
     os.execvp("bwrap", bwrap_command(command, folder, limits, uid))
 
 
