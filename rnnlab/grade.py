@@ -844,10 +844,13 @@ def grade_all(submissions, out, timeout=60, jobs=None, assignments=None, log=pri
                     if assignment in result[kind]:
                         target.parent.mkdir(parents=True, exist_ok=True)
                         target.write_bytes(result[kind][assignment])
-                record["students"][student][assignment] = {
-                    "sha256": hashlib.sha256(notebooks[assignment]).hexdigest(), "key": keys[assignment],
-                    "scores": {grade_id: scores.get((assignment, grade_id), 0.0) for grade_id, _ in columns[assignment]},
-                    "problems": [p for p in result["problems"] if p.startswith(f"{assignment}.ipynb")]}
+                own = [p for p in result["problems"] if p.startswith(f"{assignment}.ipynb")]
+                if not any("could not be" in p for p in own):  # a grader's failure is tried again next time
+                    record["students"][student][assignment] = {
+                        "sha256": hashlib.sha256(notebooks[assignment]).hexdigest(), "key": keys[assignment],
+                        "problems": own,
+                        "scores": {grade_id: scores.get((assignment, grade_id), 0.0)
+                                   for grade_id, _ in columns[assignment]}}
             write_record(out, record)
             log(f"graded {student} in {result['seconds']:.1f} s" + (f" ({'; '.join(problems)})" if problems else ""))
         rows[student] = (scores, problems)

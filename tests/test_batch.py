@@ -36,7 +36,8 @@ def submissions(tmp_path_factory):
     """Four students: right, wrong (softmax over the examples), untouched, and one who handed in nothing."""
     folder = tmp_path_factory.mktemp("class")
     solved = nbformat.read(REPO / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
-    texts = {"right": nbformat.writes(solved), "wrong": nbformat.writes(solved).replace("np.sum(e, axis=0,", "np.sum(e, axis=1,"),
+    right = nbformat.writes(solved)
+    texts = {"right": right, "wrong": right.replace("np.sum(e, axis=0,", "np.sum(e, axis=1,"),
              "untouched": (REPO / "course" / f"{NOTEBOOK}.ipynb").read_text()}
     for student, text in texts.items():
         (folder / student).mkdir()

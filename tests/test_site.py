@@ -47,9 +47,11 @@ PAGE_REPORT = """async () => {
     const math = [...document.querySelectorAll("article .math")];
     return {
         math: math.length,
-        untypeset: math.filter(node => !node.querySelector("mjx-container svg")).map(node => node.textContent.slice(0, 80)),
+        untypeset: math.filter(node => !node.querySelector("mjx-container svg"))
+                       .map(node => node.textContent.slice(0, 80)),
         tex_errors: document.querySelectorAll("mjx-merror").length,
-        broken_images: images.filter(image => !(image.complete && image.naturalWidth > 0)).map(image => image.src.slice(0, 80)),
+        broken_images: images.filter(image => !(image.complete && image.naturalWidth > 0))
+                             .map(image => image.src.slice(0, 80)),
         images: images.length,
         widget_pictures: [...document.querySelectorAll(".rnnlab-widget-picture")].filter(
             picture => { const image = picture.querySelector("img"); return image && image.naturalWidth > 0; }).length,
@@ -57,7 +59,8 @@ PAGE_REPORT = """async () => {
         audios: audios.map(audio => ({ready: audio.readyState, duration: audio.duration})),
         next: document.querySelector("a.right-next")?.getAttribute("href") ?? null,
         run_note: [...document.querySelectorAll(".admonition")].some(note => note.innerText.includes("make lab")),
-        commands: ["make lab", "make test"].every(command => document.querySelector("article").innerText.includes(command)),
+        commands: ["make lab", "make test"].every(
+            command => document.querySelector("article").innerText.includes(command)),
     };
 }"""
 
