@@ -124,14 +124,17 @@ def build_site(out=REPO / "_site", solutions=REPO / "solutions", log=print):
         for notebook_id in available:
             notebook = nbformat.read(solutions / f"{notebook_id}.ipynb", as_version=4)
             nbformat.write(site_notebook(notebook, notebook_id), source / f"{notebook_id}.ipynb")
-        if out.exists():
-            shutil.rmtree(out)
+        # Built in the staging folder (MyST-NB writes its output files beside the build), then moved.
+        html = Path(staging) / "html"
         warnings = io.StringIO()
-        app = Sphinx(str(source), None, str(out), str(Path(staging) / "doctrees"), "html",
+        app = Sphinx(str(source), None, str(html), str(Path(staging) / "doctrees"), "html",
                      confoverrides=sphinx_config(syllabus["title"]), status=None, warning=warnings,
                      freshenv=True)
         app.build()
-        (out / ".buildinfo").unlink(missing_ok=True)
+        (html / ".buildinfo").unlink(missing_ok=True)
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.move(html, out)
     if warnings.getvalue().strip():
         raise SystemExit("the site was built with warnings:\n" + warnings.getvalue())
     log(f"wrote {out} ({len(available)} notebooks)")

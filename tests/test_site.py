@@ -79,6 +79,7 @@ def widget_outputs(notebook_id):
 def site(tmp_path_factory):
     """The site built from solutions/, served on loopback: yields its address."""
     folder = build_site(tmp_path_factory.mktemp("site") / "_site", log=lambda *args: None)
+    assert [path.name for path in folder.parent.iterdir()] == ["_site"], "the build left files beside the site"
     handler = functools.partial(Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
