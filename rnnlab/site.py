@@ -115,6 +115,9 @@ def build_site(out=REPO / "_site", solutions=REPO / "solutions", log=print):
     syllabus = load_syllabus()
     available = [i for i in written_assignments() if (solutions / f"{i}.ipynb").exists()]
     out = Path(out).resolve()
+    if out.exists() and any(out.iterdir()) and not (out / "_static").is_dir():
+        raise SystemExit(f"{out} holds files but no site made by rnnlab-site: choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rnnlab-site-") as staging:
         source = Path(staging) / "source"
         (source / "_static" / "mathjax").mkdir(parents=True)

@@ -91,6 +91,13 @@ def site(tmp_path_factory):
         server.server_close()
 
 
+def test_the_build_never_replaces_a_folder_that_is_not_a_site(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(SystemExit, match="no site made by rnnlab-site"):
+        build_site(tmp_path, log=lambda *args: None)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
