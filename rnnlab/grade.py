@@ -424,14 +424,22 @@ def find_submission(student_folder, assignment):
     return matches[0] if matches else None
 
 
+LINK = "is a link, not a file of the submission"
+
+
+def is_link(path, student_folder):
+    """Whether ``path`` is a link or leads out of the student's folder (to an instructor's file, say)."""
+    return path.is_symlink() or not path.resolve().is_relative_to(student_folder.resolve())
+
+
 def readable(path, student_folder, grade_ids):
     """None when ``path`` is a notebook nbformat can read and validate, holding at least one of the
     test cells ``grade_ids``; else the reason.
 
     A link is refused: it could point at a file of the instructor's (a solution, a hidden test).
     """
-    if path.is_symlink() or not path.resolve().is_relative_to(student_folder.resolve()):
-        return "is a link, not a file of the submission"
+    if is_link(path, student_folder):
+        return LINK
     try:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
@@ -631,8 +639,7 @@ class Settings:
         its source (with the hidden tests), the grader's code and data, the seed and the limits.
         A grade is kept for a later batch only under the same key."""
         common = json.dumps([self.timeout, self.notebook_timeout, astuple(self.limits), self.seed, self.sandboxed,
-                             digest_of(sorted((REPO / "rnnlab").rglob("*.py")) + sorted(
-                                 path for path in (REPO / "assets").rglob("*") if path.is_file()))])
+                             digest_of(grader_files())])
         return {a: hashlib.sha256(common.encode() + digest_of([source_of(a)]).encode()).hexdigest()
                 for a in self.assignments}
 
@@ -649,10 +656,14 @@ def digest_of(paths):
     return digest.hexdigest()
 
 
+def grader_files():
+    """What grading any notebook reads besides its source: the helper package and the course data."""
+    return sorted((REPO / "rnnlab").rglob("*.py")) + sorted(p for p in (REPO / "assets").rglob("*") if p.is_file())
+
+
 def course_fingerprint(assignments):
     """A digest of the course as a worker grades it: the sources, the helper package and the data."""
-    return digest_of([source_of(a) for a in assignments] + sorted((REPO / "rnnlab").rglob("*.py"))
-                     + sorted(path for path in (REPO / "assets").rglob("*") if path.is_file()))
+    return digest_of([source_of(a) for a in assignments] + grader_files())
 
 
 def prepare_course(root, settings):
@@ -706,8 +717,8 @@ def submitted_notebooks(folder, assignments):
         path = find_submission(folder, assignment)
         if path is None:
             problems.append(f"{assignment}.ipynb is missing")
-        elif path.is_symlink() or not path.resolve().is_relative_to(folder.resolve()):
-            problems.append(f"{assignment}.ipynb is a link, not a file of the submission")
+        elif is_link(path, folder):
+            problems.append(f"{assignment}.ipynb {LINK}")
         else:
             notebooks[assignment] = path.read_bytes()
     return notebooks, problems

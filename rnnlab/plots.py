@@ -112,22 +112,29 @@ class FigureWidget:
 
 
 def control_settings(widget):
-    """``[(description, value)]`` of the controls inside ``widget`` (a box of boxes), in order."""
+    """``[(description, value as text)]`` of the controls inside ``widget`` (a box of boxes), in
+    order: a choice as its label, a text quoted, a number as ``:g``."""
     if isinstance(widget, widgets.Box):
         return [setting for child in widget.children for setting in control_settings(child)]
     shown = (isinstance(widget, widgets.ValueWidget) and not isinstance(widget, (widgets.Play, widgets.HTML))
              and getattr(widget, "readout", True))  # a slider without a readout does not show its value
-    if shown and getattr(widget, "description", ""):
-        if isinstance(widget, widgets.widget_selection._Selection):  # the option's label, as shown
-            return [(widget.description, Shown(widget.label))]
-        return [(widget.description, widget.value)]
-    return []
+    if not (shown and getattr(widget, "description", "")):
+        return []
+    if isinstance(widget, widgets.widget_selection._Selection):
+        text = str(widget.label)
+    elif isinstance(widget.value, str):
+        text = repr(widget.value)
+    elif isinstance(widget.value, float):
+        text = f"{widget.value:g}"
+    else:
+        text = str(widget.value)
+    return [(widget.description, text)]
 
 
 def picture_html(picture, caption, settings, name):
     """The static picture of a widget: the PNG ``picture`` (base64), the ``caption`` (HTML) and a
     line saying which ``settings`` it shows and that running the notebook makes it move."""
-    shown = ", ".join(f"{html.escape(str(label))} = {html.escape(_setting(value))}" for label, value in settings)
+    shown = ", ".join(f"{html.escape(label)} = {html.escape(text)}" for label, text in settings)
     note = (f"A still picture of the interactive widget <code>{html.escape(name)}</code>"
             + (f", shown with {shown}" if shown else "")
             + ". Run the notebook to change the settings and watch it move.")
@@ -135,18 +142,3 @@ def picture_html(picture, caption, settings, name):
             f'alt="{html.escape(name)}" style="max-width:100%">'
             f"<div>{caption}</div>"
             f'<div style="color:#555555; font-size:0.9em; margin-top:4px">{note}</div></div>')
-
-
-class Shown(str):
-    """A control's value given as the text the control shows (not quoted in a caption)."""
-
-
-def _setting(value):
-    """A control's value as the reader would type it."""
-    if isinstance(value, Shown):
-        return str(value)
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
